@@ -1,0 +1,173 @@
+"""Run configuration: frozen dataclasses <-> YAML. Presets live in resources/presets/*.yaml."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from astroclip_engine.errors import ConfigError
+from astroclip_engine.resources import resource_path
+
+ImageEncoderName = Literal["resnet50", "resnet_small"]
+SpectrumEncoderName = Literal["spender", "spender_small"]
+EMBEDDING_DIMS: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of an AstroCLIP model."""
+
+    image_encoder: ImageEncoderName = "resnet50"
+    spectrum_encoder: SpectrumEncoderName = "spender"
+    embedding_dim: int = 128
+    image_checkpoint: str | None = None
+    """Stein et al. `resnet50.ckpt` (Lightning MoCo checkpoint), or None to start from scratch."""
+    spectrum_checkpoint: str | None = None
+    """spender `desi_edr_galaxy` checkpoint, or None to start from scratch."""
+    freeze_backbones: bool = False
+    temperature: float = 0.07
+    learnable_temperature: bool = False
+    image_crop: int = 96
+    """Centre crop fed to the image encoder: 96 for Stein's encoder, 144 otherwise."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the pairs come from and how they are augmented."""
+
+    path: str = ""
+    properties: str | None = None
+    spectrum_stddev: str | None = None
+    """File written by `astroclip stddev` (per-bin std of standardised spectra)."""
+    val_fraction: float = 0.1
+    """Fraction of the train split held out for validation."""
+    num_workers: int = 0
+    augment: bool = True
+    image_noise: float = 0.03
+    spectrum_noise: float = 0.3
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    lr: float = 5e-4
+    weight_decay: float = 1e-4
+
+
+@dataclass(frozen=True)
+class TrainerConfig:
+    batch_size: int = 512
+    max_epochs: int = 75
+    precision: str = "32-true"
+    accelerator: str = "auto"
+    devices: int | str = "auto"
+    num_nodes: int = 1
+    strategy: str = "auto"
+    seed: int = 42
+    val_knn_k: int = 16
+    log_every_n_steps: int = 10
+    wandb_project: str | None = None
+    limit_train_batches: float | int = 1.0
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines a training run (saved as RUN_DIR/config.yaml)."""
+
+    name: str = "run"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        return _build(cls, data, "config")
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> RunConfig:
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{path}: cannot read configuration ({exc})") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a mapping at the top level")
+        try:
+            return cls.from_dict(data)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+
+    def replace(self, **sections: dict[str, Any]) -> RunConfig:
+        """A copy with some fields of some sections changed: replace(model={"embedding_dim": 8})."""
+        changes: dict[str, Any] = {}
+        for section, values in sections.items():
+            current = getattr(self, section)
+            if isinstance(values, dict):
+                changes[section] = _build(type(current), {**dataclasses.asdict(current), **values},
+                                          section)
+            else:
+                changes[section] = values
+        return dataclasses.replace(self, **changes)
+
+
+def _build(cls: type, data: dict[str, Any], where: str) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise ConfigError(f"unknown keys in {where}: {', '.join(sorted(unknown))}")
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        default = known[name].default_factory if known[name].default_factory is not \
+            dataclasses.MISSING else None
+        if default is not None and dataclasses.is_dataclass(default) and isinstance(value, dict):
+            kwargs[name] = _build(default, value, f"{where}.{name}")
+        elif default is not None and isinstance(value, dict):
+            sub_type = type(default())
+            kwargs[name] = _build(sub_type, value, f"{where}.{name}")
+        else:
+            kwargs[name] = value
+    return cls(**kwargs)
+
+
+def preset_dir() -> Path:
+    return resource_path("presets")
+
+
+def list_presets() -> list[str]:
+    return sorted(p.stem for p in preset_dir().glob("*.yaml"))
+
+
+def load_preset(name: str) -> RunConfig:
+    """A preset by name (resources/presets/NAME.yaml) or by path to a YAML file."""
+    candidate = Path(name)
+    if candidate.suffix in {".yaml", ".yml"} and candidate.exists():
+        return RunConfig.from_yaml(candidate)
+    path = preset_dir() / f"{name}.yaml"
+    if not path.exists():
+        raise ConfigError(f"unknown preset {name!r}; available: {', '.join(list_presets())}")
+    return RunConfig.from_yaml(path)
+
+
+def config_diff(a: RunConfig, b: RunConfig) -> list[str]:
+    """Human-readable differences between two configs ("section.key: a -> b")."""
+    out: list[str] = []
+
+    def walk(x: Any, y: Any, prefix: str) -> None:
+        if isinstance(x, dict) and isinstance(y, dict):
+            for key in sorted(set(x) | set(y)):
+                walk(x.get(key), y.get(key), f"{prefix}.{key}" if prefix else key)
+        elif x != y:
+            out.append(f"{prefix}: {x!r} -> {y!r}")
+
+    walk(a.to_dict(), b.to_dict(), "")
+    return out

@@ -1,0 +1,1 @@
+"""Encoders, projection heads, the AstroCLIP model and checkpoint IO."""

@@ -1,0 +1,1 @@
+"""Lightning training: module, callbacks, run management, SLURM scripts."""

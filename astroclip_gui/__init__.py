@@ -1,0 +1,1 @@
+"""AstroCLIP Studio desktop app (PySide6 + pyqtgraph); imports the engine, never the reverse."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -39,3 +41,21 @@ class StoreError(AstroClipError):
 
 class JobCancelled(AstroClipError):
     """A long job stopped because its CancelToken was set."""
+
+
+@contextlib.contextmanager
+def reading(path: str | Path, key: str | None = None, expected: str = "a readable file"
+            ) -> Iterator[None]:
+    """Turn any library exception raised while reading `path` into a DataFormatError.
+
+    Readers wrap their h5py / astropy / pyarrow calls in this so that a truncated or corrupt
+    file always surfaces as one clear error naming the file, the key and the expectation.
+    """
+    try:
+        yield
+    except AstroClipError:
+        raise
+    except Exception as exc:
+        raise DataFormatError(
+            path, f"cannot be read as {expected} ({type(exc).__name__}: {exc})", key
+        ) from exc

@@ -22,6 +22,7 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
     )
     os.close(fd)
     tmp = Path(tmp_name)
+    os.chmod(tmp, _default_mode(target))
     try:
         yield tmp
         _fsync_file(tmp)
@@ -42,6 +43,16 @@ def atomic_write_bytes(target: str | Path, data: bytes) -> None:
     """Write `data` to `target` atomically."""
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
+
+
+def _default_mode(target: Path) -> int:
+    """The target's current mode, else what a plain open() would give (0o666 less the umask)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_file(path: Path) -> None:

@@ -9,22 +9,37 @@ Layout (format "astroclip-embeddings", version 1):
     /row             int64   (N,)     row of the galaxy in the source dataset
     /split           int8    (N,)     0 = train, 1 = test
     /redshift        float32 (N,)
-    /properties/<p>  float32 (N,)     NaN where unknown (log_mstar, log_z_mw, t_age, log_ssfr, ...)
+    /valid           bool    (N,)     False where the spectrum was all zero (or not finite): such
+                                      rows are embedded but left out of search and evaluation by
+                                      default; stores without the column count as all valid
+    /properties/<p>  float32 (N,)     NaN where unknown (log_mstar, log_z_mw, t_age, log_ssfr, ...;
+                                      mag_g/mag_r/mag_z are photometry, not evaluation targets)
     /umap/<m>        float32 (N, 2)   m in image | spectrum | joint; attrs hold the parameters
-    /clusters/<name> int32   (N,)     -1 = noise
+                                      and `content_sha256` of the input embeddings (the cache key)
+    /clusters/<name> int32   (N,)     -1 = noise; attrs hold the method and its parameters
     attrs: format, version, embedding_dim, checkpoint, checkpoint_sha256, dataset_path, created
+
+A store being written by `astroclip embed` lives at `<store>.partial` with the same layout
+(datasets preallocated to N rows) plus the attributes `rows_done` and `n_rows`; it is renamed
+to `<store>` when complete. Derived results (UMAP, clusters) are added with `update_store`,
+which rewrites a copy and renames it over the store, so a crash never leaves a half-written file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import h5py
 import numpy as np
 
+from astroclip_engine.atomic import atomic_path
 from astroclip_engine.errors import StoreError
 
 STORE_FORMAT = "astroclip-embeddings"
@@ -77,6 +92,10 @@ class EmbeddingStore:
         self.rows: np.ndarray = self._file["row"][:]
         self.split: np.ndarray = self._file["split"][:]
         self.redshift: np.ndarray = self._file["redshift"][:]
+        self.valid: np.ndarray = (
+            self._file["valid"][:].astype(bool) if "valid" in self._file
+            else np.ones(len(self.targetids), dtype=bool)
+        )
         self._index_of: dict[int, int] | None = None
 
     def __len__(self) -> int:
@@ -118,6 +137,10 @@ class EmbeddingStore:
             out[name] = self._file["properties"][name][:]
         return out
 
+    def content_sha256(self, modality: Modality) -> str:
+        """SHA-256 of one modality's embeddings (identifies the input of derived results)."""
+        return array_sha256(self.embeddings(modality))
+
     def umap(self, modality: str) -> np.ndarray | None:
         key = f"umap/{modality}"
         return self._file[key][:] if key in self._file else None
@@ -136,6 +159,10 @@ class EmbeddingStore:
             raise StoreError(f"{self.path}: no cluster labels named {name!r}")
         return self._file[key][:]
 
+    def cluster_attrs(self, name: str) -> dict[str, Any]:
+        key = f"clusters/{name}"
+        return dict(self._file[key].attrs) if key in self._file else {}
+
 
 def write_store(
     path: str | Path,
@@ -148,6 +175,7 @@ def write_store(
     redshift: np.ndarray,
     properties: Mapping[str, np.ndarray] | None = None,
     info: StoreInfo,
+    valid: np.ndarray | None = None,
 ) -> None:
     """Write a complete store at `path` (callers wrap this in `atomic.atomic_path`)."""
     n = targetid.shape[0]
@@ -156,25 +184,63 @@ def write_store(
             raise StoreError(f"{name} embeddings have shape {array.shape}, expected ({n}, "
                              f"{info.embedding_dim})")
     with h5py.File(path, "w") as f:
-        _write_attrs(f, info)
+        write_attrs(f, info)
         f.create_dataset("image", data=image.astype(np.float32))
         f.create_dataset("spectrum", data=spectrum.astype(np.float32))
         f.create_dataset("targetid", data=targetid.astype(np.int64))
         f.create_dataset("row", data=row.astype(np.int64))
         f.create_dataset("split", data=split.astype(np.int8))
         f.create_dataset("redshift", data=redshift.astype(np.float32))
+        f.create_dataset("valid", data=np.ones(n, bool) if valid is None else valid.astype(bool))
         group = f.create_group("properties")
         for name, values in (properties or {}).items():
             group.create_dataset(name, data=np.asarray(values, dtype=np.float32))
 
 
-def _write_attrs(f: h5py.File, info: StoreInfo) -> None:
+def write_attrs(f: h5py.File, info: StoreInfo) -> None:
+    """Write the store's identifying attributes (format, version, provenance, time)."""
     f.attrs["format"] = STORE_FORMAT
     f.attrs["version"] = STORE_VERSION
     f.attrs["embedding_dim"] = info.embedding_dim
     f.attrs["checkpoint"] = info.checkpoint
     f.attrs["checkpoint_sha256"] = info.checkpoint_sha256
     f.attrs["dataset_path"] = info.dataset_path
+    f.attrs["created"] = datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def array_sha256(array: np.ndarray) -> str:
+    """SHA-256 of an array's dtype, shape and bytes."""
+    digest = hashlib.sha256(f"{array.dtype.str}{array.shape}".encode())
+    digest.update(np.ascontiguousarray(array).data)
+    return digest.hexdigest()
+
+
+def update_store(
+    path: str | Path,
+    datasets: Mapping[str, tuple[np.ndarray, Mapping[str, Any]]],
+) -> None:
+    """Add or replace datasets (e.g. "umap/image": (coords, attrs)) in an existing store.
+
+    Crash safety: the store is copied beside itself, the copy is changed and fsynced, then
+    renamed over the original (`atomic.atomic_path`). Readers holding the old file keep a
+    consistent view; a crash leaves the original untouched. It costs one copy of the file,
+    which is cheap next to the UMAP or clustering that produced the data.
+    """
+    path = Path(path)
+    EmbeddingStore(path).close()  # validates the layout
+    with atomic_path(path) as tmp:
+        shutil.copyfile(path, tmp)
+        with h5py.File(tmp, "r+") as f:
+            n = int(f["targetid"].shape[0])
+            for key, (data, attrs) in datasets.items():
+                if data.shape[0] != n:
+                    raise StoreError(f"{path}: '{key}' has {data.shape[0]} rows, store has {n}")
+                if key in f:
+                    del f[key]
+                dataset = f.create_dataset(key, data=data)
+                for name, value in attrs.items():
+                    dataset.attrs[name] = value
+        os.chmod(tmp, path.stat().st_mode & 0o777)
 
 
 def check_compatible(stores: list[EmbeddingStore]) -> None:

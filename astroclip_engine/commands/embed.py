@@ -1,0 +1,33 @@
+"""`astroclip embed`: embed every galaxy of a dataset with a checkpoint into an embeddings store."""
+
+from __future__ import annotations
+
+import argparse
+
+from astroclip_engine.jobs import TqdmReporter
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "embed", help="embed a dataset (both modalities) into an embeddings store",
+        description="Batched, resumable inference: an interrupted run resumes from "
+                    "OUT.partial; the store appears at OUT only when complete.")
+    parser.add_argument("--checkpoint", required=True, help="AstroCLIP checkpoint (.ckpt)")
+    parser.add_argument("--data", required=True, help="paired dataset (HDF5 release, parquet)")
+    parser.add_argument("--properties", help="PROVABGS property catalogue to join on TARGETID")
+    parser.add_argument("--out", required=True, help="embeddings store to write (.h5)")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")
+    parser.add_argument("--restart", action="store_true",
+                        help="discard an existing OUT.partial instead of resuming it")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from astroclip_engine.embed import embed_dataset
+
+    out = embed_dataset(args.checkpoint, args.data, args.out, properties=args.properties,
+                        batch_size=args.batch_size, device=args.device, restart=args.restart,
+                        reporter=TqdmReporter())
+    print(out)
+    return 0

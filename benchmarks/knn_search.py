@@ -1,0 +1,105 @@
+"""k-NN search at N = 200,000: our exact search vs the memory-bandwidth floor, scikit-learn and
+hnswlib.
+
+Rows per embedding size D (128, 512): the floor (one pass over the N x D float32 keys: a
+matrix-vector product), `knn.cosine_knn` (what `SimilaritySearch` runs) for one query and for a
+batch of 256 (throughput), `SimilaritySearch.search` by TARGETID (end-to-end), scikit-learn's
+brute-force cosine NearestNeighbors, and hnswlib (build time, latency, recall@16 against exact).
+`quick=True` uses N = 20,000 and fewer repetitions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import numpy as np
+
+from astroclip_engine.knn import cosine_knn, l2_normalize
+from astroclip_engine.search import SimilaritySearch, measure_recall
+from astroclip_engine.store import EmbeddingStore, StoreInfo, write_store
+
+K = 16
+
+
+def _ms(fn: Callable[[], object], reps: int) -> float:
+    fn()
+    start = time.perf_counter()
+    for _ in range(reps):
+        fn()
+    return (time.perf_counter() - start) / reps * 1e3
+
+
+def clustered_embeddings(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    """Unit vectors from a mixture of 64 clusters (embeddings are not uniform noise)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(64, dim)).astype(np.float32)
+    x = centres[rng.integers(0, 64, n)] + 0.7 * rng.normal(size=(n, dim)).astype(np.float32)
+    return l2_normalize(x).astype(np.float32)
+
+
+def _rows_for(n: int, dim: int, reps: int, folder: Path) -> list[dict[str, Any]]:
+    keys = clustered_embeddings(n, dim)
+    q = keys[12345 % n]
+    batch = keys[:256]
+    rows: list[dict[str, Any]] = []
+
+    def row(method: str, latency_ms: float | str, **extra: Any) -> None:
+        rows.append({"N": n, "D": dim, "method": method, "latency_ms": latency_ms, **extra})
+
+    floor = _ms(lambda: keys @ q, reps)
+    row("floor: one pass (keys @ q)", floor, vs_floor=1.0)
+    exact = _ms(lambda: cosine_knn(q[None], keys, K), reps)
+    row("exact cosine_knn, 1 query", exact, vs_floor=exact / floor)
+    batch_ms = _ms(lambda: cosine_knn(batch, keys, K, block=256), max(1, reps // 10))
+    row("exact cosine_knn, batch 256", batch_ms / 256, vs_floor=batch_ms / 256 / floor,
+        queries_per_s=256 / batch_ms * 1e3)
+    path = folder / f"emb_{dim}.h5"
+    write_store(path, image=keys, spectrum=keys, targetid=np.arange(n), row=np.arange(n),
+                split=np.zeros(n, np.int8), redshift=np.zeros(n, np.float32),
+                info=StoreInfo(dim, "bench", "bench", ""))
+    with EmbeddingStore(path) as store:
+        search = SimilaritySearch(store)
+        search.keys("image")
+        end_to_end = _ms(lambda: search.search("image", "image", targetid=777, k=K), reps)
+    row("SimilaritySearch.search (exact)", end_to_end, vs_floor=end_to_end / floor)
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors(n_neighbors=K, metric="cosine", algorithm="brute").fit(keys)
+    sk = _ms(lambda: nn.kneighbors(q[None]), max(2, reps // 5))
+    row("sklearn NearestNeighbors brute cosine", sk, vs_floor=sk / floor)
+    import hnswlib
+
+    start = time.perf_counter()
+    index = hnswlib.Index(space="ip", dim=dim)
+    index.init_index(max_elements=n, ef_construction=100, M=16, random_seed=0)
+    index.add_items(keys, np.arange(n))
+    build_s = time.perf_counter() - start
+    for ef in (64, 128):
+        index.set_ef(ef)
+        ann = _ms(lambda: index.knn_query(q[None], k=K), reps)
+        row(f"hnswlib M=16 ef={ef}", ann, vs_floor=ann / floor, build_s=build_s,
+            recall_at_16=measure_recall(index, keys, sample=200, k=K))
+    return rows
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    n, reps = (20_000, 10) if quick else (200_000, 50)
+    rows: list[dict[str, Any]] = []
+    with TemporaryDirectory() as tmp:
+        for dim in (128, 512):
+            rows += _rows_for(n, dim, reps, Path(tmp))
+    return rows
+
+
+if __name__ == "__main__":
+    import argparse
+
+    from benchmarks.table import print_table
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    print_table(run(quick=parser.parse_args().quick))

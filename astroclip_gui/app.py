@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from astroclip_gui.session import APPLICATION, ORGANIZATION, Session
@@ -45,8 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif not args.smoke:
         window.restore_session()
     if args.smoke:
-        QTimer.singleShot(SMOKE_MS, app.quit)
-        app.exec()
+        loop = QEventLoop()  # a local loop: quitting the application would stop later
+        QTimer.singleShot(SMOKE_MS, loop.quit)  # cross-thread signals in the same process
+        loop.exec()
         window.runner.wait(10000)
         failed = [m for m in window.messages if m.objectName() == "errorDialog"]
         for box in failed:

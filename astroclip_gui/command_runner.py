@@ -23,7 +23,13 @@ _PERCENT = re.compile(r"(\d{1,3})%\|")
 
 
 def engine_argv(*args: str) -> list[str]:
-    """Arguments for QProcess after `sys.executable`: `-m astroclip_engine.cli ARGS`."""
+    """Arguments for QProcess after `sys.executable` that run `astroclip ARGS`.
+
+    From source: `python -m astroclip_engine.cli ARGS`; in a PyInstaller bundle `sys.executable`
+    is the app itself, whose `--engine` flag runs the engine CLI (astroclip_gui/__main__.py).
+    """
+    if getattr(sys, "frozen", False):
+        return ["--engine", *args]
     return ["-m", "astroclip_engine.cli", *args]
 
 

@@ -23,6 +23,7 @@ from astroclip_gui.project import project_key, recorded_dataset_path
 from astroclip_gui.selection import SelectMode, points_in_polygon
 from astroclip_gui.session import Session
 from astroclip_gui.state import AppState
+from astroclip_gui.thumbnails import THUMB_PX, downsample
 from astroclip_gui.workers import Job, JobFailure, JobRunner
 
 log = logging.getLogger(__name__)
@@ -131,14 +132,26 @@ class ExplorerController(QObject):
         return (_safe(lambda: loaded.dataset.read_image(row)),
                 _safe(lambda: loaded.dataset.read_spectrum(row)))
 
-    def thumbnail(self, index: int) -> np.ndarray | None:
+    def thumbnails(self, indices: list[int], size: int = THUMB_PX) -> list[np.ndarray | None]:
+        """Display RGB of several galaxies at thumbnail size (None where missing or empty):
+        single-row reads, then one batched RGB conversion at display resolution."""
         loaded = self.state.loaded
         if loaded is None or loaded.dataset is None:
-            return None
-        image = _safe(lambda: loaded.dataset.read_image(int(loaded.store.rows[index])))
-        if image is None or not np.any(np.nan_to_num(image)):
-            return None
-        return to_rgb(image)
+            return [None] * len(indices)
+        images = [_safe(lambda i=i: loaded.dataset.read_image(int(loaded.store.rows[i])))
+                  for i in indices]
+        shown = [k for k, image in enumerate(images) if image is not None
+                 and np.any((image != 0) & ~np.isnan(image))]
+        out: list[np.ndarray | None] = [None] * len(indices)
+        shapes = {images[k].shape for k in shown}
+        if len(shapes) == 1:  # the usual case: one conversion for the whole gallery
+            rgb = to_rgb(downsample(np.stack([images[k] for k in shown]), size))
+            for j, k in enumerate(shown):
+                out[k] = rgb[j]
+        else:
+            for k in shown:
+                out[k] = to_rgb(downsample(images[k], size))
+        return out
 
     def describe(self, index: int) -> str:
         loaded = self.state.loaded

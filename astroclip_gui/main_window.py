@@ -57,7 +57,7 @@ class MainWindow(QMainWindow):
         self.spectrum_view = SpectrumPlotView()
         self.properties = PropertiesTableWidget()
         self.gallery = NeighbourGalleryWidget()
-        self.gallery.thumbnail_source = self.controller.thumbnail
+        self.gallery.thumbnail_source = self.controller.thumbnails
         self.gallery.describe = self.controller.describe
         self.gallery.caption = self.controller.caption
         self.subsets = SubsetListWidget()

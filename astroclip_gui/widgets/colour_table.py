@@ -66,11 +66,24 @@ class BrushTable:
         categorical = [QBrush(QColor(c)) for c in CATEGORY_PALETTE]
         categorical += [QBrush(QColor(NAN_COLOUR))] * (N_LEVELS + 1 - len(categorical))
         self.categorical = _object_array(categorical)
+        self.continuous_rgba = _rgba(self.continuous)
+        self.categorical_rgba = _rgba(self.categorical)
+
+    def table(self, q: Quantised) -> np.ndarray:
+        """The object array of shared brushes that `q.codes` index (no new QBrush per point)."""
+        return self.categorical if q.categorical else self.continuous
+
+    def rgba(self, q: Quantised) -> np.ndarray:
+        """(N_LEVELS + 1, 4) uint8 colours of `table(q)`, for images coloured like the points."""
+        return self.categorical_rgba if q.categorical else self.continuous_rgba
 
     def brushes(self, q: Quantised) -> np.ndarray:
         """Object array of brushes, one per point (shared objects, no new QBrush)."""
-        table = self.categorical if q.categorical else self.continuous
-        return table[q.codes]
+        return self.table(q)[q.codes]
+
+
+def _rgba(brushes: np.ndarray) -> np.ndarray:
+    return np.array([b.color().getRgb() for b in brushes], dtype=np.uint8)
 
 
 def _object_array(items: list[QBrush]) -> np.ndarray:

@@ -2,10 +2,16 @@
 
 Follows DESIGN.md section 5: one pxMode ScatterPlotItem without pen or antialiasing, brushes
 from a pre-built table, never recoloured on interaction; hover/selection/neighbours/active
-galaxy live on overlay items; picking is a cKDTree query throttled to one per 40 ms.
+galaxy live on overlay items; picking is a cKDTree query throttled to one per 40 ms (the tree
+is built in a background thread when the data arrive). Above DENSITY_THRESHOLD visible points
+the base layer gives way to a density image coloured like the points (one drawImage instead
+of 100k+ pixmap fragments a frame).
 """
 
 from __future__ import annotations
+
+import math
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pyqtgraph as pg
@@ -14,12 +20,14 @@ from scipy.spatial import cKDTree
 
 from astroclip_gui.selection import SelectMode
 from astroclip_gui.widgets.colour_table import BrushTable, Quantised, quantise
+from astroclip_gui.widgets.density import density_rgba
 from astroclip_gui.widgets.map_viewbox import PAN, MapViewBox
+from astroclip_gui.widgets.table_scatter import TableScatterItem
 
-DENSITY_THRESHOLD = 300_000
+DENSITY_THRESHOLD = 100_000  # visible points above which auto mode shows the density image
 HOVER_INTERVAL_MS = 40
 PICK_RADIUS_PX = 8.0
-DENSITY_BINS = 256
+_TREE_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-kdtree")
 
 
 class EmbeddingMapView(pg.GraphicsLayoutWidget):
@@ -41,11 +49,10 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
                                           interactive=False, width=14, colorMapMenu=False)
         self.colour_bar.axis.enableAutoSIPrefix(False)
         self.addItem(self.colour_bar, row=0, col=1)
-        self.base = pg.ScatterPlotItem(pxMode=True, pen=None, antialias=False, size=4)
+        self.base = TableScatterItem(size=4)
         self.density = pg.ImageItem(axisOrder="row-major")
-        self.density.setLookupTable(pg.colormap.get("inferno").getLookupTable(0, 1, 256))
         self.density.hide()
-        self.selected = pg.ScatterPlotItem(pxMode=True, pen=None, antialias=False, size=4)
+        self.selected = TableScatterItem(size=4)
         self.neighbour_marks = pg.ScatterPlotItem(pxMode=True, size=11, brush=None,
                                                   pen=pg.mkPen("#ff4fd8", width=2))
         self.hover_mark = pg.ScatterPlotItem(pxMode=True, size=14, brush=None,
@@ -56,8 +63,9 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         for z, item in enumerate((self.density, self.base, self.selected, self.neighbour_marks,
                                   self.hover_mark, self.active_mark)):
             item.setZValue(z)
-            self.plot.addItem(item)
+            self.plot.addItem(item, ignoreBounds=item is self.density)
         self.xy = np.zeros((0, 2), dtype=np.float32)
+        self._x = self._y = np.zeros(0, dtype=np.float32)
         self.values = np.zeros(0, dtype=np.float32)
         self.categorical = False
         self.clip = (1.0, 99.0)
@@ -68,8 +76,7 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         self.density_threshold = DENSITY_THRESHOLD
         self.quantised: Quantised | None = None
         self._label = ""
-        self._brushes: np.ndarray = np.empty(0, dtype=object)
-        self._tree: cKDTree | None = None
+        self._tree: Future[cKDTree] | None = None
         self._selection = np.empty(0, dtype=np.int64)
         self._hovered = -1
         self._hover_pos: QPointF | None = None
@@ -86,7 +93,8 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
                  label: str = "") -> None:
         """Show new coordinates (e.g. another modality) coloured by `values`."""
         self.xy = np.ascontiguousarray(xy, dtype=np.float32)
-        self._tree = cKDTree(self.xy) if len(self.xy) else None
+        self._x, self._y = np.ascontiguousarray(self.xy[:, 0]), np.ascontiguousarray(self.xy[:, 1])
+        self._tree = _TREE_BUILDER.submit(cKDTree, self.xy) if len(self.xy) else None
         self.values, self.categorical = np.asarray(values), categorical
         self._selection = np.empty(0, dtype=np.int64)
         self._recolour(label)
@@ -113,7 +121,8 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
     def set_point_size(self, size: float) -> None:
         self.point_size = float(size)
         for item in (self.base, self.selected):
-            item.setSize(self.point_size)
+            item.set_spot_size(self.point_size)
+        self._update_layer()
 
     def set_opacity(self, opacity: float) -> None:
         self.opacity = float(opacity)
@@ -144,9 +153,10 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
     def set_selection(self, indices: np.ndarray) -> None:
         """Selected points drawn in colour above the base layer, which is dimmed."""
         self._selection = np.asarray(indices, dtype=np.int64)
-        if self._selection.size:
-            self.selected.setData(pos=self.xy[self._selection], size=self.point_size,
-                                  brush=self._brushes[self._selection])
+        if self._selection.size and self.quantised is not None:
+            self.selected.set_points(self.xy[self._selection],
+                                     self.quantised.codes[self._selection],
+                                     self.table.table(self.quantised), self.point_size)
         else:
             self.selected.clear()
         self._apply_opacity()
@@ -158,7 +168,7 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
             return -1
         px = self.viewbox.viewPixelSize()
         scale = np.array([max(px[0], 1e-12), max(px[1], 1e-12)])
-        distance, index = self._tree.query([x, y])
+        distance, index = self._tree.result().query([x, y])
         if not np.isfinite(distance):
             return -1
         offset = (self.xy[index] - np.array([x, y])) / scale
@@ -183,8 +193,8 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
     # internals -----------------------------------------------------------------------------
     def _recolour(self, label: str) -> None:
         self.quantised = quantise(self.values, self.clip, self.log, self.categorical)
-        self._brushes = self.table.brushes(self.quantised)
-        self.base.setData(pos=self.xy, brush=self._brushes, size=self.point_size)
+        self.base.set_points(self.xy, self.quantised.codes, self.table.table(self.quantised),
+                             self.point_size)
         self.colour_bar.setVisible(not self.categorical)
         self.colour_bar.setLevels((self.quantised.low, self.quantised.high))
         self._label = label
@@ -192,14 +202,18 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         if self._selection.size:
             self.set_selection(self._selection)
         self._apply_opacity()
+        if self.showing_density:
+            self._draw_density()
 
     def _apply_opacity(self) -> None:
-        self.base.setOpacity(self.opacity * (0.18 if self._selection.size else 1.0))
+        base = self.opacity * (0.18 if self._selection.size else 1.0)
+        self.base.setOpacity(base)
+        self.density.setOpacity(base)
         self.selected.setOpacity(self.opacity)
 
     def visible_count(self) -> int:
         (x0, x1), (y0, y1) = self.viewbox.viewRange()
-        x, y = self.xy[:, 0], self.xy[:, 1]
+        x, y = self._x, self._y
         return int(np.count_nonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)))
 
     @property
@@ -216,13 +230,17 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         self.base.setVisible(not dense)
 
     def _draw_density(self) -> None:
-        if not len(self.xy):
+        """Bins of about one point's size on screen, coloured like the points."""
+        if not len(self.xy) or self.quantised is None:
             return
         (x0, x1), (y0, y1) = self.viewbox.viewRange()
-        counts, _, _ = np.histogram2d(self.xy[:, 1], self.xy[:, 0], bins=DENSITY_BINS,
-                                      range=[[y0, y1], [x0, x1]])
-        image = np.log1p(counts)
-        self.density.setImage(image, levels=(0, max(float(image.max()), 1e-6)))
+        rect = self.viewbox.boundingRect()
+        bin_px = max(self.point_size, 2.0)
+        shape = (math.ceil(max(rect.height(), 1.0) / bin_px),
+                 math.ceil(max(rect.width(), 1.0) / bin_px))
+        image = density_rgba(self._x, self._y, self.quantised.codes,
+                             self.table.rgba(self.quantised), (x0, x1), (y0, y1), shape)
+        self.density.setImage(image, autoLevels=False)
         self.density.setRect(x0, y0, x1 - x0, y1 - y0)
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:

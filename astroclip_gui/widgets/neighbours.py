@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
 
 from astroclip_gui.engine_access import Neighbours
 from astroclip_gui.state import SearchParams
+from astroclip_gui.thumbnails import THUMB_PX
 
-THUMB_PX = 96
 INDEX_ROLE = Qt.ItemDataRole.UserRole
-ThumbnailSource = Callable[[int], np.ndarray | None]  # store index -> (H, W, 3) RGB in [0, 1]
+# store indices -> (H, W, 3) RGB in [0, 1] for each (None where there is no image)
+ThumbnailSource = Callable[[list[int]], list[np.ndarray | None]]
 
 
 def rgb_to_pixmap(rgb: np.ndarray, size: int = THUMB_PX) -> QPixmap:
@@ -33,6 +34,8 @@ def rgb_to_pixmap(rgb: np.ndarray, size: int = THUMB_PX) -> QPixmap:
     data = np.ascontiguousarray((np.clip(rgb[::-1], 0, 1) * 255).astype(np.uint8))
     h, w, _ = data.shape
     image = QImage(data.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    if max(w, h) == size:
+        return QPixmap.fromImage(image)
     return QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
                                            Qt.TransformationMode.SmoothTransformation)
 
@@ -119,6 +122,7 @@ class NeighbourGalleryWidget(QWidget):
         order = "most" if result.largest else "least"
         self.summary.setText(f"{len(result.indices)} {order} similar · {result.query_modality} "
                              f"→ {result.key_modality} · cosine similarity")
+        self._fill_cache([int(i) for i in result.indices])
         for index, score in zip(result.indices, result.scores, strict=True):
             item = QListWidgetItem(self.thumbnail(int(index)),
                                    f"{score:.3f}\n{self.caption(int(index))}")
@@ -127,16 +131,21 @@ class NeighbourGalleryWidget(QWidget):
             self.list.addItem(item)
 
     def thumbnail(self, index: int) -> QIcon:
-        pixmap = self._cache.get(index)
-        if pixmap is None:
-            rgb = self.thumbnail_source(index) if self.thumbnail_source else None
-            pixmap = rgb_to_pixmap(rgb) if rgb is not None else placeholder_pixmap()
-            self._cache[index] = pixmap
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(index)
-        return QIcon(pixmap)
+        if index not in self._cache:
+            self._fill_cache([index])
+        self._cache.move_to_end(index)
+        return QIcon(self._cache[index])
+
+    def _fill_cache(self, indices: list[int]) -> None:
+        """Read and convert the thumbnails not cached yet, all in one batch."""
+        missing = list(dict.fromkeys(i for i in indices if i not in self._cache))
+        if not missing:
+            return
+        rgbs = self.thumbnail_source(missing) if self.thumbnail_source else [None] * len(missing)
+        for index, rgb in zip(missing, rgbs, strict=True):
+            self._cache[index] = rgb_to_pixmap(rgb) if rgb is not None else placeholder_pixmap()
+        while len(self._cache) > max(self._cache_size, len(indices)):
+            self._cache.popitem(last=False)
 
 
 def _combo(items: list[str], tip: str) -> QComboBox:

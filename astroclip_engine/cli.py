@@ -45,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AstroClipError as exc:
         print(f"astroclip: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # disk full, permissions, a path that is not a folder, ...
+        print(f"astroclip: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("astroclip: interrupted", file=sys.stderr)
         return 130

@@ -71,6 +71,7 @@ class ExplorerActions:
     def _build_file_menu(self) -> None:
         w = self.w
         menu = w.menuBar().addMenu("&File")
+        self.file_menu = menu
         self._add(menu, "open", "Open project or store…", self.open_project,
                   QKeySequence.StandardKey.Open, "Open a project folder, project.yaml or store")
         self._add(menu, "open_fits", "Open FITS…", self.open_fits, "Ctrl+Shift+O",

@@ -29,7 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    from astroclip_gui.demo_ui import install_demo_action
     from astroclip_gui.main_window import MainWindow
+    from astroclip_gui.training_ui import install_training_ui
 
     if args.smoke:  # a throwaway settings file: a smoke run saves nothing
         import tempfile
@@ -39,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         session = Session(directory=args.settings_dir) if args.settings_dir else Session()
     window = MainWindow(session)
+    install_demo_action(window, window.actions.file_menu)
+    install_training_ui(window)
     window.show()
     if args.project:
         window.open(args.project)

@@ -1,0 +1,140 @@
+"""The built-in demo project: mock survey -> spectrum std -> demo-cpu training -> embeddings ->
+UMAP + clusters -> evaluation -> project.yaml. Each step is the same `astroclip` command a user
+would run; a step whose output exists is skipped, so a second run opens at once and an
+interrupted run resumes where it stopped."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from astroclip_engine.errors import AstroClipError
+from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
+from astroclip_engine.project import Project
+from astroclip_engine.training.run_dir import RunDir
+
+log = logging.getLogger(__name__)
+
+DEMO_GALAXIES = 5000
+DEMO_IMAGE_SIZE = 64
+DEMO_SEED = 42
+
+
+@dataclass(frozen=True)
+class DemoLayout:
+    """Where the demo project keeps each artefact."""
+
+    root: Path
+
+    @property
+    def dataset(self) -> Path:
+        return self.root / "data" / "mock.h5"
+
+    @property
+    def stddev(self) -> Path:
+        return self.root / "data" / "spectrum_stddev.npy"
+
+    @property
+    def run(self) -> RunDir:
+        return RunDir(self.root / "runs" / "demo-cpu")
+
+    @property
+    def store(self) -> Path:
+        return self.root / "embeddings.h5"
+
+    @property
+    def evaluation(self) -> Path:
+        return self.root / "evaluation"
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    name: str
+    done: Callable[[], bool]
+    argv: Callable[[], list[str]]
+
+
+def demo_steps(layout: DemoLayout, n: int, image_size: int, max_epochs: int | None
+               ) -> list[DemoStep]:
+    """The pipeline, in order, as CLI invocations."""
+    run = layout.run
+    train_argv = ["train", "--data", str(layout.dataset), "--preset", "demo-cpu",
+                  "--stddev", str(layout.stddev), "--out", str(run.path), "--progress", "bar"]
+    if max_epochs is not None:
+        train_argv += ["--max-epochs", str(max_epochs)]
+
+    def training_done() -> bool:
+        return run.read_status().state == "finished" and run.best_checkpoint.exists()
+
+    def train_args() -> list[str]:
+        # an interrupted run continues from its last checkpoint
+        return [*train_argv, "--resume"] if run.last_checkpoint.exists() else train_argv
+
+    def umap_done(modality: str) -> Callable[[], bool]:
+        def done() -> bool:
+            from astroclip_engine.store import EmbeddingStore
+
+            if not layout.store.exists():
+                return False
+            with EmbeddingStore(layout.store) as store:
+                return store.umap(modality) is not None and bool(store.cluster_names())
+        return done
+
+    return [
+        DemoStep("mock survey", layout.dataset.exists,
+                 lambda: ["mock", str(layout.dataset), "--n", str(n), "--seed", str(DEMO_SEED),
+                          "--size", str(image_size)]),
+        DemoStep("spectrum std", layout.stddev.exists,
+                 lambda: ["stddev", str(layout.dataset), "--out", str(layout.stddev)]),
+        DemoStep("training", training_done, train_args),
+        DemoStep("embeddings", layout.store.exists,
+                 lambda: ["embed", "--checkpoint", str(run.best_checkpoint),
+                          "--data", str(layout.dataset), "--out", str(layout.store)]),
+        *[DemoStep(f"UMAP ({m})", umap_done(m),
+                   lambda m=m: ["umap", str(layout.store), "--modality", m, "--clusters"])
+          for m in ("joint", "image", "spectrum")],
+        DemoStep("evaluation", lambda: (layout.evaluation / "report.json").exists(),
+                 lambda: ["evaluate", str(layout.store), "--out", str(layout.evaluation)]),
+    ]
+
+
+def build_demo_project(
+    root: str | Path,
+    n: int = DEMO_GALAXIES,
+    image_size: int = DEMO_IMAGE_SIZE,
+    max_epochs: int | None = None,
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+    run_command: Callable[[Sequence[str]], int] | None = None,
+) -> Project:
+    """Build (or finish building) the demo project in `root` and return it."""
+    from astroclip_engine.cli import main as cli_main
+
+    report = reporter or null_reporter
+    run = run_command or cli_main
+    layout = DemoLayout(Path(root).expanduser().resolve())
+    layout.root.mkdir(parents=True, exist_ok=True)
+    steps = demo_steps(layout, n, image_size, max_epochs)
+    for number, step in enumerate(steps):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        report(Progress("demo", number, len(steps), step.name))
+        if step.done():
+            log.info("demo: %s already done", step.name)
+            continue
+        start = time.perf_counter()
+        log.info("demo: %s ...", step.name)
+        code = run(step.argv())
+        if code != 0:
+            raise AstroClipError(f"demo step '{step.name}' failed (exit {code}); rerun "
+                                 f"`astroclip demo --project {layout.root}` to resume")
+        log.info("demo: %s done in %.0f s", step.name, time.perf_counter() - start)
+    report(Progress("demo", len(steps), len(steps), "done"))
+    project = Project(root=layout.root, name="AstroCLIP demo (mock survey)", store=layout.store,
+                      dataset=layout.dataset, runs_dir=layout.run.path.parent,
+                      checkpoint=layout.run.best_checkpoint, evaluation=layout.evaluation)
+    project.save()
+    return project

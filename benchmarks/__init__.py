@@ -1,0 +1,1 @@
+"""Benchmark scripts: each module defines `run(quick: bool = False) -> list[dict]`."""

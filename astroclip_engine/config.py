@@ -51,10 +51,18 @@ class DataConfig:
     spectrum_noise: float = 0.3
 
 
+ScheduleName = Literal["cosine", "constant"]
+
+
 @dataclass(frozen=True)
 class OptimConfig:
+    """Adam (the reproduction's optimiser) and its learning-rate schedule."""
+
     lr: float = 5e-4
     weight_decay: float = 1e-4
+    schedule: ScheduleName = "cosine"
+    """"cosine": cosine annealing from `lr` to 0 over all optimizer steps of the run, updated
+    every step (the reproduction used Adam + cosine annealing); "constant": `lr` throughout."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ class TrainerConfig:
     log_every_n_steps: int = 10
     wandb_project: str | None = None
     limit_train_batches: float | int = 1.0
+    limit_val_batches: float | int = 1.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,11 @@ class RunConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def check(self) -> RunConfig:
+        """Raise ConfigError naming the first invalid value (key and expectation); else self."""
+        _check_config(self)
+        return self
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
@@ -137,6 +151,39 @@ def _build(cls: type, data: dict[str, Any], where: str) -> Any:
         else:
             kwargs[name] = value
     return cls(**kwargs)
+
+
+def _check_config(config: RunConfig) -> None:
+    def fail(key: str, expected: str, value: Any) -> None:
+        raise ConfigError(f"{key}: expected {expected}, got {value!r}")
+
+    def positive_int(key: str, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            fail(key, "a positive integer", value)
+
+    m, d, o, t = config.model, config.data, config.optim, config.trainer
+    if m.image_encoder not in ("resnet50", "resnet_small"):
+        fail("model.image_encoder", "'resnet50' or 'resnet_small'", m.image_encoder)
+    if m.spectrum_encoder not in ("spender", "spender_small"):
+        fail("model.spectrum_encoder", "'spender' or 'spender_small'", m.spectrum_encoder)
+    positive_int("model.embedding_dim", m.embedding_dim)
+    positive_int("model.image_crop", m.image_crop)
+    if not isinstance(m.temperature, int | float) or m.temperature <= 0:
+        fail("model.temperature", "a number > 0", m.temperature)
+    if not isinstance(d.val_fraction, int | float) or not 0 < d.val_fraction < 1:
+        fail("data.val_fraction", "a fraction strictly between 0 and 1", d.val_fraction)
+    if isinstance(d.num_workers, bool) or not isinstance(d.num_workers, int) or d.num_workers < 0:
+        fail("data.num_workers", "an integer >= 0", d.num_workers)
+    if not isinstance(o.lr, int | float) or o.lr <= 0:
+        fail("optim.lr", "a number > 0", o.lr)
+    if not isinstance(o.weight_decay, int | float) or o.weight_decay < 0:
+        fail("optim.weight_decay", "a number >= 0", o.weight_decay)
+    if o.schedule not in ("cosine", "constant"):
+        fail("optim.schedule", "'cosine' or 'constant'", o.schedule)
+    for key in ("batch_size", "max_epochs", "num_nodes", "val_knn_k", "log_every_n_steps"):
+        positive_int(f"trainer.{key}", getattr(t, key))
+    if t.devices != "auto":
+        positive_int("trainer.devices", t.devices)
 
 
 def preset_dir() -> Path:

@@ -1,0 +1,54 @@
+"""`astroclip slurm`: write (and optionally submit) a SLURM script for multi-GPU training.
+
+    astroclip slurm --out RUN_DIR --nodes N --gpus-per-node G --time HH:MM:SS [--partition P]
+        [--account A] [--cpus-per-task C] [--mem M] [train options...] [--submit]
+
+Writes RUN_DIR/submit.sbatch (srun astroclip train ... --devices G --num-nodes N --resume);
+`--submit` hands it to sbatch when sbatch exists on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from astroclip_engine.commands.train import add_train_options, config_from_args, train_argv
+from astroclip_engine.training.slurm import SlurmOptions, submit, write_sbatch
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "slurm", help="write a SLURM batch script for multi-GPU / multi-node training",
+        description="Write RUN_DIR/submit.sbatch running `astroclip train` on N nodes x G GPUs "
+                    "(requeued with --resume on preemption or time limit).")
+    parser.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory")
+    parser.add_argument("--nodes", type=int, default=1)
+    parser.add_argument("--gpus-per-node", type=int, required=True)
+    parser.add_argument("--time", required=True, help="wall-time limit, HH:MM:SS or D-HH:MM:SS")
+    parser.add_argument("--partition")
+    parser.add_argument("--account")
+    parser.add_argument("--cpus-per-task", type=int)
+    parser.add_argument("--mem", help="memory per node, e.g. 64G")
+    parser.add_argument("--job-name")
+    parser.add_argument("--submit", action="store_true", help="submit with sbatch")
+    add_train_options(parser, skip=("--devices", "--num-nodes"))
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    options = SlurmOptions(
+        nodes=args.nodes, gpus_per_node=args.gpus_per_node, time=args.time,
+        partition=args.partition, account=args.account, cpus_per_task=args.cpus_per_task,
+        mem=args.mem, job_name=args.job_name or f"astroclip-{out.resolve().name}",
+    ).check()
+    args.resume = True
+    args.devices, args.num_nodes = options.gpus_per_node, options.nodes
+    config_from_args(args)  # fail here, not on the cluster, on a bad preset or option
+    script = write_sbatch(out, options, train_argv(args, skip=("--devices", "--num-nodes")))
+    print(f"wrote {script}")
+    if args.submit:
+        print(submit(script))
+    else:
+        print(f"submit it with: sbatch {script}")
+    return 0

@@ -202,36 +202,26 @@ def embed_fits(
 
     Returns (samples, modality, (n, D) embeddings, checkpoint SHA-256).
     """
-    from astropy.io import fits
-
-    from astroclip_engine.data.desi_fits import is_desi_coadd, read_desi_coadd
+    from astroclip_engine.data.single_object import read_fits_objects
     from astroclip_engine.data.transforms import prepare_images, prepare_spectra
     from astroclip_engine.errors import DataFormatError
     from astroclip_engine.models.checkpoints import file_sha256, load_astroclip
 
     path = Path(path)
-    try:
-        with fits.open(path, memmap=False) as hdul:
-            coadd = is_desi_coadd(hdul)
-    except (OSError, ValueError) as exc:
-        raise DataFormatError(path, f"not a readable FITS file ({exc})") from exc
+    samples, modality = read_fits_objects(path, redrock)
+    if modality == "spectrum":
+        samples = [s for s in samples
+                   if s.spectrum is not None and valid_spectra(s.spectrum[None])[0]]
+        if not samples:
+            raise DataFormatError(path, "no target with a non-zero spectrum", "FIBERMAP")
     model, config = load_astroclip(checkpoint)
     torch_device = resolve_device(device)
     model.to(torch_device).eval()
     with torch.inference_mode():
-        if coadd:
-            samples = [s for s in read_desi_coadd(path, redrock) if s.targetid >= 0
-                       and s.spectrum is not None and valid_spectra(s.spectrum[None])[0]]
-            if not samples:
-                raise DataFormatError(path, "no target with a non-zero spectrum", "FIBERMAP")
+        if modality == "spectrum":
             raw = torch.from_numpy(np.stack([s.spectrum for s in samples])).to(torch_device)
             emb = model.encode_spectrum(prepare_spectra(raw, train=False))
-            modality = "spectrum"
         else:
-            from astroclip_engine.data.legacy_fits import read_legacy_cutout
-
-            samples = [read_legacy_cutout(path)]
             raw = torch.from_numpy(np.stack([s.image for s in samples])).to(torch_device)
             emb = model.encode_image(prepare_images(raw, config.model, train=False))
-            modality = "image"
     return samples, modality, emb.float().cpu().numpy(), file_sha256(checkpoint)

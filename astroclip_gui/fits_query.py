@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from astroclip_engine.data.desi_fits import find_redrock, is_desi_coadd, read_desi_coadd
-from astroclip_engine.data.legacy_fits import read_legacy_cutout
+from astroclip_engine.data.desi_fits import find_redrock
+from astroclip_engine.data.single_object import read_fits_objects
 from astroclip_engine.embed import embed_fits as engine_embed_fits
-from astroclip_engine.errors import CheckpointError, DataFormatError, StoreError
+from astroclip_engine.errors import CheckpointError, StoreError
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
 from astroclip_gui.engine_access import Neighbours, NeighbourSearch
 
@@ -27,20 +27,8 @@ class FitsQueryResult:
 
 def read_fits_object(path: str | Path) -> tuple[Any, str]:
     """The first target of a DESI coadd ('spectrum') or a Legacy Survey cutout ('image')."""
-    from astropy.io import fits
-
-    path = Path(path)
-    try:
-        with fits.open(path, memmap=False) as hdul:
-            coadd = is_desi_coadd(hdul)
-    except (OSError, ValueError) as exc:
-        raise DataFormatError(path, f"not a readable FITS file ({exc})") from exc
-    if not coadd:
-        return read_legacy_cutout(path), "image"
-    samples = [s for s in read_desi_coadd(path, find_redrock(path)) if s.targetid >= 0]
-    if not samples:
-        raise DataFormatError(path, "no galaxy target in this coadd", key="FIBERMAP")
-    return samples[0], "spectrum"
+    samples, modality = read_fits_objects(path)
+    return samples[0], modality
 
 
 def embed_fits(path: str | Path, checkpoint: Path | None, search: NeighbourSearch | None,

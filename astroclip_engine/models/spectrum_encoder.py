@@ -86,11 +86,22 @@ class SpenderEncoder(_AttentionConvEncoder):
 
 
 class SmallSpectrumEncoder(_AttentionConvEncoder):
-    """The same design with 4x fewer channels and 8x pooling (about 40x fewer FLOPs):
-    7781 -> 973 -> 122 bins, 64-d attention-pooled features."""
+    """The same design for CPUs: the spectrum is first averaged into 4-bin (3.2 A) bins, which
+    still resolves DESI's emission lines, then 4x fewer channels and shorter kernels:
+    7781 -> 1946 -> 487 -> 122 bins, 64-d attention-pooled features (about 5x faster to train
+    than the unbinned design with the same channels)."""
+
+    bin_size = 4
 
     def __init__(self, dropout: float = 0.0) -> None:
-        super().__init__((32, 64, 128), (5, 11, 21), (8, 8), dropout)
+        super().__init__((32, 64, 128), (5, 7, 11), (4, 4), dropout)
+
+    def attention(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        if x.dim() == 2:
+            x = x.unsqueeze(1)
+        if x.dim() == 3 and x.shape[1] == 1:
+            x = nn.functional.avg_pool1d(x, self.bin_size, ceil_mode=True)
+        return super().attention(x)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.forward_features(x)

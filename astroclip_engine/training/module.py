@@ -51,10 +51,12 @@ class AstroCLIPModule(L.LightningModule):
                  spectrum_stddev: np.ndarray | Tensor | None = None) -> None:
         super().__init__()
         config_dict = config.to_dict() if isinstance(config, RunConfig) else config
+        # Lightning compares every __init__ argument with the saved dict: keep arrays out of it
+        stddev = None if spectrum_stddev is None else torch.as_tensor(spectrum_stddev).float()
+        spectrum_stddev = None
         self.save_hyperparameters({"config": config_dict})
         self.run_config = RunConfig.from_dict(config_dict)
         self.model = AstroCLIP(self.run_config.model)
-        stddev = None if spectrum_stddev is None else torch.as_tensor(spectrum_stddev).float()
         self.register_buffer("spectrum_stddev", stddev, persistent=False)
         self._val_outputs: list[dict[str, Tensor]] = []
 

@@ -1,0 +1,1 @@
+"""Reliability and security suite: faults, untrusted input, load (-> docs/reliability.md)."""

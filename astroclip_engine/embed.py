@@ -12,8 +12,10 @@ Rows whose spectrum is all zero (or not finite) are embedded like the others but
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +87,16 @@ def embed_dataset(
             if done:
                 log.info("%s: resuming at row %d of %d", partial, done, n)
             report(Progress("embed", done, n, f"device {torch_device}"))
+            columns = {name: f[name] for name in ("image", "spectrum", "valid")}
             for start in range(done, n, batch_size):
                 if cancel is not None:
                     cancel.raise_if_cancelled()
                 stop = min(n, start + batch_size)
-                _embed_batch(f, ds, model, config.model, torch_device, start, stop)
-                f.attrs["rows_done"] = stop
-                f.flush()
+                batch = _embed_batch(ds, model, config.model, torch_device, start, stop)
+                with _write_errors(partial, start):
+                    _write_rows(f, columns, batch, start)
+                    f.attrs["rows_done"] = stop  # only now do these rows count as done
+                    f.flush()
                 report(Progress("embed", stop, n))
         _finish(partial, out)
         return out
@@ -106,9 +111,31 @@ def _open(path: str | Path, properties: str | Path | None) -> PairedDataset:
     return open_dataset(path, properties=properties)
 
 
+def _write_rows(f: h5py.File, columns: dict[str, h5py.Dataset], batch: dict[str, np.ndarray],
+                start: int) -> None:
+    """Write one batch into the partial store and flush it (rows_done is not yet advanced).
+
+    The dataset objects stay alive across the flush, so a write error (disk full) raises here
+    instead of being swallowed when h5py deallocates a temporary dataset object."""
+    for name, values in batch.items():
+        columns[name][start:start + len(values)] = values
+    f.flush()
+
+
+@contextlib.contextmanager
+def _write_errors(partial: Path, start: int) -> Iterator[None]:
+    """Turn HDF5 write failures into a StoreError that says what is kept."""
+    try:
+        yield
+    except (OSError, RuntimeError) as exc:
+        raise StoreError(f"{partial}: cannot write embeddings ({exc}); rows before {start} are "
+                         "kept: free some space and rerun to resume") from exc
+
+
 @torch.inference_mode()
-def _embed_batch(f: h5py.File, ds: PairedDataset, model: torch.nn.Module, model_config: Any,
-                 device: torch.device, start: int, stop: int) -> None:
+def _embed_batch(ds: PairedDataset, model: torch.nn.Module, model_config: Any,
+                 device: torch.device, start: int, stop: int) -> dict[str, np.ndarray]:
+    """Image and spectrum embeddings and the valid flags of rows start..stop."""
     from astroclip_engine.data.transforms import prepare_images, prepare_spectra
 
     rows = range(start, stop)
@@ -116,9 +143,9 @@ def _embed_batch(f: h5py.File, ds: PairedDataset, model: torch.nn.Module, model_
     spectra = np.stack([ds.read_spectrum(r) for r in rows])
     x_image = prepare_images(images.to(device), model_config, train=False)
     x_spectrum = prepare_spectra(torch.from_numpy(spectra).to(device), train=False)
-    f["image"][start:stop] = model.encode_image(x_image).float().cpu().numpy()
-    f["spectrum"][start:stop] = model.encode_spectrum(x_spectrum).float().cpu().numpy()
-    f["valid"][start:stop] = valid_spectra(spectra)
+    return {"image": model.encode_image(x_image).float().cpu().numpy(),
+            "spectrum": model.encode_spectrum(x_spectrum).float().cpu().numpy(),
+            "valid": valid_spectra(spectra)}
 
 
 def _open_partial(partial: Path, ds: PairedDataset, info: StoreInfo,
@@ -131,8 +158,17 @@ def _open_partial(partial: Path, ds: PairedDataset, info: StoreInfo,
         except OSError as exc:
             raise StoreError(f"{partial}: unreadable partial store ({exc}); delete it or rerun "
                              "with --restart") from exc
-        found = {key: f.attrs.get(key) for key in ("checkpoint_sha256", "dataset_path", "n_rows",
-                                                   "embedding_dim")}
+        try:
+            found = {key: f.attrs.get(key) for key in ("checkpoint_sha256", "dataset_path",
+                                                       "n_rows", "embedding_dim")}
+            int(f.attrs["rows_done"])
+            for name in ("image", "spectrum", "valid"):
+                if f[name].shape[0] != n:
+                    raise ValueError(f"column {name} has {f[name].shape[0]} rows, expected {n}")
+        except Exception as exc:
+            f.close()
+            raise StoreError(f"{partial}: damaged partial store ({exc}); rerun with --restart "
+                             "to start again") from exc
         expected = {"checkpoint_sha256": info.checkpoint_sha256,
                     "dataset_path": info.dataset_path, "n_rows": n,
                     "embedding_dim": info.embedding_dim}

@@ -27,10 +27,11 @@ which rewrites a copy and renames it over the store, so a crash never leaves a h
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +48,9 @@ STORE_VERSION = 1
 Modality = Literal["image", "spectrum"]
 MODALITIES: tuple[Modality, ...] = ("image", "spectrum")
 SPLIT_CODES = {"train": 0, "test": 1}
+COLUMN_KINDS = {"image": "f", "spectrum": "f", "targetid": "iu", "row": "iu", "split": "iu",
+                "redshift": "f"}
+"""Required datasets and the numpy dtype kinds they may have."""
 
 
 @dataclass(frozen=True)
@@ -70,18 +74,35 @@ class EmbeddingStore:
             self._file = h5py.File(self.path, "r")
         except OSError as exc:
             raise StoreError(f"{self.path}: not a readable HDF5 file ({exc})") from exc
+        try:
+            self._read_columns()
+        except StoreError:
+            self._file.close()
+            raise
+        except Exception as exc:  # a damaged file: h5py raises many kinds of errors
+            self._file.close()
+            raise StoreError(f"{self.path}: damaged embeddings store ({exc})") from exc
+        self._index_of: dict[int, int] | None = None
+
+    def _read_columns(self) -> None:
+        """Check the layout and load the small per-galaxy columns."""
         attrs = self._file.attrs
         if attrs.get("format") != STORE_FORMAT:
-            self._file.close()
             raise StoreError(
                 f"{self.path}: not an AstroCLIP embeddings store (attribute 'format' is "
                 f"{attrs.get('format')!r}, expected {STORE_FORMAT!r}); create one with "
                 "`astroclip embed`"
             )
-        for key in ("image", "spectrum", "targetid", "row", "split", "redshift"):
-            if key not in self._file:
-                self._file.close()
+        for key, kind in COLUMN_KINDS.items():
+            node = self._file.get(key)
+            if not isinstance(node, h5py.Dataset):
                 raise StoreError(f"{self.path}: embeddings store lacks dataset '{key}'")
+            if node.dtype.kind not in kind:
+                raise StoreError(f"{self.path} [{key}]: dtype {node.dtype} is not a "
+                                 f"{'n integer' if kind == 'iu' else ' number'} column")
+        for key in ("properties", "umap", "clusters"):
+            if key in self._file and not isinstance(self._file[key], h5py.Group):
+                raise StoreError(f"{self.path} [{key}]: expected a group of columns")
         self.info = StoreInfo(
             embedding_dim=int(attrs["embedding_dim"]),
             checkpoint=str(attrs.get("checkpoint", "")),
@@ -96,7 +117,16 @@ class EmbeddingStore:
             self._file["valid"][:].astype(bool) if "valid" in self._file
             else np.ones(len(self.targetids), dtype=bool)
         )
-        self._index_of: dict[int, int] | None = None
+        n = len(self.targetids)
+        for name in MODALITIES:
+            if self._file[name].shape != (n, self.info.embedding_dim):
+                raise StoreError(f"{self.path} [{name}]: shape {self._file[name].shape}, "
+                                 f"expected ({n}, {self.info.embedding_dim})")
+        columns = {"row": self.rows, "split": self.split, "redshift": self.redshift,
+                   "valid": self.valid}
+        for key, column in columns.items():
+            if len(column) != n:
+                raise StoreError(f"{self.path}: column '{key}' does not have {n} rows")
 
     def __len__(self) -> int:
         return int(self.targetids.shape[0])
@@ -115,7 +145,12 @@ class EmbeddingStore:
         """All (N, D) float32 embeddings of one modality (read into memory)."""
         if modality not in MODALITIES:
             raise StoreError(f"unknown modality {modality!r}; expected one of {MODALITIES}")
-        return self._file[modality][:]
+        with self._reading(modality):
+            return self._file[modality][:]
+
+    def _reading(self, key: str) -> contextlib.AbstractContextManager[None]:
+        """Turn h5py's errors on a damaged column into a StoreError naming the store."""
+        return _store_reading(self.path, key)
 
     def index_of(self, targetid: int) -> int:
         """Row of a TARGETID in this store."""
@@ -134,7 +169,8 @@ class EmbeddingStore:
         """Every property column, NaN where unknown (redshift included)."""
         out = {"redshift": self.redshift.astype(np.float32)}
         for name in self.property_names():
-            out[name] = self._file["properties"][name][:]
+            with self._reading(f"properties/{name}"):
+                out[name] = np.asarray(self._file["properties"][name][:], dtype=np.float32)
         return out
 
     def content_sha256(self, modality: Modality) -> str:
@@ -143,7 +179,10 @@ class EmbeddingStore:
 
     def umap(self, modality: str) -> np.ndarray | None:
         key = f"umap/{modality}"
-        return self._file[key][:] if key in self._file else None
+        if key not in self._file:
+            return None
+        with self._reading(key):
+            return np.asarray(self._file[key][:], dtype=np.float32)
 
     def umap_attrs(self, modality: str) -> dict[str, Any]:
         key = f"umap/{modality}"
@@ -157,11 +196,22 @@ class EmbeddingStore:
         key = f"clusters/{name}"
         if key not in self._file:
             raise StoreError(f"{self.path}: no cluster labels named {name!r}")
-        return self._file[key][:]
+        with self._reading(key):
+            return np.asarray(self._file[key][:], dtype=np.int32)
 
     def cluster_attrs(self, name: str) -> dict[str, Any]:
         key = f"clusters/{name}"
         return dict(self._file[key].attrs) if key in self._file else {}
+
+
+@contextlib.contextmanager
+def _store_reading(path: Path, key: str) -> Iterator[None]:
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as exc:  # h5py raises OSError, KeyError, TypeError, ValueError, ...
+        raise StoreError(f"{path} [{key}]: damaged embeddings store ({exc})") from exc
 
 
 def write_store(

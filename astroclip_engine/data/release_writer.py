@@ -37,7 +37,10 @@ class ReleaseWriter:
 
     def close(self) -> None:
         if self._file.id.valid:
-            self._file.close()
+            try:
+                self._file.flush()
+            finally:
+                self._file.close()
 
     def append(
         self,
@@ -63,12 +66,16 @@ class ReleaseWriter:
                              chunks=(1, N_SPECTRUM_BINS, 1))
             g.create_dataset("redshifts", shape=(0,), maxshape=(None,), dtype="f4")
             g.create_dataset("targetids", shape=(0,), maxshape=(None,), dtype="i8")
-        start = g["targetids"].shape[0]
+        datasets = {key: g[key] for key in ("images", "spectra", "redshifts", "targetids")}
+        start = datasets["targetids"].shape[0]
         stop = start + n
-        for key in ("images", "spectra", "redshifts", "targetids"):
-            g[key].resize(stop, axis=0)
+        for dataset in datasets.values():
+            dataset.resize(stop, axis=0)
         # sky (band, y, x) -> release (x, y, band)
-        g["images"][start:stop] = np.transpose(images, (0, 3, 2, 1)).astype(np.float32)
-        g["spectra"][start:stop] = spectra[..., None].astype(np.float32)
-        g["redshifts"][start:stop] = redshifts.astype(np.float32)
-        g["targetids"][start:stop] = targetids.astype(np.int64)
+        datasets["images"][start:stop] = np.transpose(images, (0, 3, 2, 1)).astype(np.float32)
+        datasets["spectra"][start:stop] = spectra[..., None].astype(np.float32)
+        datasets["redshifts"][start:stop] = redshifts.astype(np.float32)
+        datasets["targetids"][start:stop] = targetids.astype(np.int64)
+        # flush while the dataset objects are alive: a write error (disk full) then raises here
+        # instead of being swallowed when h5py deallocates them
+        self._file.flush()

@@ -127,8 +127,10 @@ class RunDir:
     def append_progress(self, event: ProgressEvent) -> None:
         """Append one event; a line is written with one write() call and flushed."""
         self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.progress_path, "a", encoding="utf-8") as handle:
-            handle.write(event.to_json() + "\n")
+        with open(self.progress_path, "a+b") as handle:
+            torn = handle.tell() > 0 and _last_byte(handle) != b"\n"
+            # a killed writer can leave a torn last line: start on a fresh line after it
+            handle.write((("\n" if torn else "") + event.to_json() + "\n").encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
 
@@ -137,12 +139,19 @@ class RunDir:
         if not self.progress_path.exists():
             return []
         events = []
-        for line in self.progress_path.read_text(encoding="utf-8").splitlines():
+        for line in self.progress_path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 events.append(ProgressEvent.from_json(line))
             except (ValueError, TypeError):
                 continue
         return events
+
+
+def _last_byte(handle: Any) -> bytes:
+    handle.seek(-1, os.SEEK_END)
+    last = handle.read(1)
+    handle.seek(0, os.SEEK_END)
+    return last
 
 
 def list_runs(workspace: str | Path) -> list[RunDir]:

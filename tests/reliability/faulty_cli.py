@@ -80,16 +80,15 @@ def install_embed_faults() -> None:
         return
     from astroclip_engine import embed
 
-    original = embed._embed_batch
+    original = embed._write_rows
     hit = _counter(after)
 
-    def embed_then_die(f, *args, **kwargs):
-        original(f, *args, **kwargs)
+    def write_then_die(f, *args, **kwargs):
+        original(f, *args, **kwargs)  # the rows are on disk, rows_done is not yet updated
         if hit():
-            f.flush()  # the rows are on disk, rows_done is not yet updated
             _die()
 
-    embed._embed_batch = embed_then_die
+    embed._write_rows = write_then_die
 
 
 def install_size_limit() -> None:

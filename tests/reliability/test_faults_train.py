@@ -116,10 +116,6 @@ def test_kill_mid_epoch_and_mid_checkpoint_then_resume(tiny_mock: Path, tiny_pre
     assert lost == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "RunDir.append_progress (training/run_dir.py) appends after a torn last line without a "
-    "newline first, so the next event is glued to it and lost; fix: if the file does not end "
-    "with a newline, write one before the event"))
 def test_torn_progress_line_does_not_swallow_the_next_event(tmp_path: Path,
                                                             record_case) -> None:
     case = record_case(

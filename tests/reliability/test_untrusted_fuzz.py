@@ -119,12 +119,6 @@ def read_store(path: Path) -> None:
 
 
 COUNTS: dict[str, dict[str, int]] = {}
-STORE_BUG = pytest.mark.xfail(strict=True, reason=(
-    "EmbeddingStore.__init__ (store.py) only guards h5py.File(); a damaged store then raises "
-    "raw RuntimeError/OSError/KeyError/TypeError (link checks, attrs['embedding_dim'], column "
-    "reads) and leaves the HDF5 file open (later opens fail 'file is already open'); fix: wrap "
-    "the body after opening in try/except Exception -> self._file.close(); raise StoreError("
-    "f'{path}: damaged embeddings store ({exc})'), and validate embedding_dim is an int"))
 
 
 @FUZZ
@@ -176,7 +170,6 @@ def damage(path: Path, edit: tuple[str, str]) -> None:
             f.create_dataset(key, data=np.zeros(6))
 
 
-@STORE_BUG
 @FUZZ
 @given(edits=st.lists(STRUCTURE, min_size=1, max_size=3, unique=True))
 def test_structurally_damaged_store(tmp_path: Path, originals, edits) -> None:

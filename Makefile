@@ -22,12 +22,12 @@ demo: install
 	$(VENV)/bin/astroclip-studio $(DEMO)
 
 test: install
-	$(VENV)/bin/ruff check astroclip_engine astroclip_gui tests benchmarks
+	$(VENV)/bin/ruff check astroclip_engine astroclip_gui tests benchmarks scripts
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff check astroclip_engine astroclip_gui tests benchmarks
+	$(VENV)/bin/ruff check astroclip_engine astroclip_gui tests benchmarks scripts
 
 benchmarks: install
 	$(PY) -m benchmarks.run_all --out docs/benchmarks.md

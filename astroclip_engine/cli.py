@@ -4,8 +4,10 @@ and exposes `register(subparsers)`; this module only discovers and dispatches th
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -44,14 +46,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except AstroClipError as exc:
         print(f"astroclip: error: {exc}", file=sys.stderr)
+        _note_write_failure(exc)
         return 2
     except OSError as exc:  # disk full, permissions, a path that is not a folder, ...
         print(f"astroclip: error: {exc}", file=sys.stderr)
+        _note_write_failure(exc)
         return 1
     except KeyboardInterrupt:
         print("astroclip: interrupted", file=sys.stderr)
         return 130
 
 
+_FULL_DISK = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+_failed_write: list[BaseException] = []
+"""The exception of a failed file write. Holding it keeps its frames, and the HDF5 objects in
+them, alive until console_main leaves: HDF5 crashes when it frees objects of a failed file."""
+
+
+def _note_write_failure(exc: BaseException) -> None:
+    """Remember a write that failed for lack of space (anywhere in the exception chain)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        message = str(cause)
+        if (isinstance(cause, OSError) and cause.errno in _FULL_DISK) or \
+                "write request failed" in message or "file write failed" in message:
+            _failed_write.append(exc)
+            return
+        cause = cause.__cause__ or cause.__context__
+
+
+def console_main() -> None:
+    """The `astroclip` command. After a failed HDF5 write (disk full) the error has been reported
+    and every output cleaned up, but the HDF5 library crashes while freeing the failed file's
+    objects at interpreter exit: leave at once instead, with the error's exit code."""
+    code = main()
+    if _failed_write:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

@@ -82,7 +82,8 @@ def embed_dataset(
         partial = partial_path(out)
         if restart:
             partial.unlink(missing_ok=True)
-        with _open_partial(partial, ds, info, properties) as f:
+        f = _open_partial(partial, ds, info, properties)
+        try:
             n, done = len(ds), int(f.attrs["rows_done"])
             if done:
                 log.info("%s: resuming at row %d of %d", partial, done, n)
@@ -98,6 +99,11 @@ def embed_dataset(
                     f.attrs["rows_done"] = stop  # only now do these rows count as done
                     f.flush()
                 report(Progress("embed", stop, n))
+        except BaseException:
+            with contextlib.suppress(Exception):  # a failed file may not close cleanly
+                f.close()
+            raise
+        f.close()
         _finish(partial, out)
         return out
     finally:
@@ -129,7 +135,9 @@ def _write_errors(partial: Path, start: int) -> Iterator[None]:
         yield
     except (OSError, RuntimeError) as exc:
         raise StoreError(f"{partial}: cannot write embeddings ({exc}); rows before {start} are "
-                         "kept: free some space and rerun to resume") from exc
+                         "kept: free some space and rerun to resume, or rerun with --restart if "
+                         "it fails again (a write cut off by a full disk can damage the file)"
+                         ) from exc
 
 
 @torch.inference_mode()

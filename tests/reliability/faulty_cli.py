@@ -98,14 +98,14 @@ def install_size_limit() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
-def main() -> int:
+def main() -> None:
     install_checkpoint_faults()
     install_embed_faults()
     install_size_limit()
-    from astroclip_engine.cli import main as cli_main
+    from astroclip_engine.cli import console_main
 
-    return cli_main(sys.argv[1:])
+    console_main()  # reads sys.argv, exits like the `astroclip` command
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

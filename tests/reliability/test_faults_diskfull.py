@@ -134,10 +134,6 @@ def test_csv_export_disk_full(tmp_path: Path, record_case) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "the write error now surfaces (`astroclip: error: ... File too large`, temporary removed), "
-    "but the process still segfaults afterwards while garbage-collecting h5py objects of the "
-    "failed file at interpreter exit; not yet located"))
 def test_mock_generation_disk_full(tmp_path: Path, record_case) -> None:
     case = record_case(
         "disk full while generating a mock survey (`astroclip mock`)",
@@ -176,10 +172,6 @@ def test_embed_disk_full_keeps_old_store(tiny_checkpoint: Path, tiny_mock: Path,
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "`astroclip embed` now reports the full disk as `astroclip: error:` and keeps the partial "
-    "store resumable, but like `astroclip mock` the process segfaults afterwards while "
-    "garbage-collecting h5py objects of the failed file at interpreter exit"))
 def test_cli_reports_disk_full_without_traceback(tiny_checkpoint: Path, tiny_mock: Path,
                                                  tmp_path: Path, record_case) -> None:
     case = record_case(

@@ -20,4 +20,9 @@ def run(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(run(sys.argv[1:]))
+    code = run(sys.argv[1:])
+    if sys.argv[1:2] != ["--engine"]:
+        from astroclip_gui.app import exit_without_teardown
+
+        exit_without_teardown(code)
+    sys.exit(code)

@@ -62,5 +62,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return app.exec()
 
 
+def exit_without_teardown(code: int) -> None:
+    """End the process the way the app does: run atexit callbacks, flush, then os._exit.
+
+    Freeing PySide6/pyqtgraph objects after the QApplication is gone can crash the interpreter
+    at exit ("none_dealloc" after a long session); by then the window is closed and the session
+    saved, so the app skips that teardown (pyqtgraph's own `pyqtgraph.exit()` does the same)."""
+    import atexit
+    import os
+
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def console_main() -> None:
+    """The `astroclip-studio` command."""
+    exit_without_teardown(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

@@ -171,6 +171,9 @@ if __name__ == "__main__":
         n, clicks, first = (int(v) for v in sys.argv[at + 1: at + 4])
         with tempfile.TemporaryDirectory() as tmp:
             print(json.dumps(explorer_load(n, clicks, Path(tmp), first)))
+        from astroclip_gui.app import exit_without_teardown
+
+        exit_without_teardown(0)  # the app's own exit path
     else:
         from benchmarks.table import print_table
 

@@ -23,7 +23,8 @@ import pyarrow.parquet as pq
 from astroclip_engine.constants import N_SPECTRUM_BINS
 from astroclip_engine.data.provabgs import join_properties
 from astroclip_engine.data.release import train_count
-from astroclip_engine.data.schema import GalaxySample, Split
+from astroclip_engine.data.row_dataset import RowDataset
+from astroclip_engine.data.schema import Split
 from astroclip_engine.errors import DataFormatError, reading
 
 COLUMNS: tuple[str, ...] = ("image", "spectrum", "redshift", "targetid")
@@ -158,7 +159,7 @@ def _declared_shape(schema: pa.Schema, column: str) -> tuple[int, ...] | None:
     return None
 
 
-class ParquetDataset:
+class ParquetDataset(RowDataset):
     """Hub-schema parquet / save_to_disk data as a `PairedDataset` (see module docstring)."""
 
     def __init__(self, path: str | Path, properties: str | Path | None = None,
@@ -226,12 +227,6 @@ class ParquetDataset:
 
     # -- chunk access ------------------------------------------------------------------------
 
-    def _row(self, index: int) -> int:
-        n = len(self)
-        if not -n <= index < n:
-            raise IndexError(f"row {index} out of range for {n} rows")
-        return int(index) % n
-
     def _chunk_of(self, index: int) -> tuple[int, int]:
         """(chunk number, row within the chunk) of a global row."""
         chunk = int(np.searchsorted(self._offsets, index, side="right")) - 1
@@ -256,14 +251,6 @@ class ParquetDataset:
 
     def __len__(self) -> int:
         return int(self._offsets[-1])
-
-    @property
-    def targetids(self) -> np.ndarray:
-        return self._targetids
-
-    @property
-    def redshifts(self) -> np.ndarray:
-        return self._redshifts
 
     def split_indices(self, split: Split) -> np.ndarray:
         n = len(self)
@@ -298,16 +285,6 @@ class ParquetDataset:
             out[i:j] = self._read_rows("spectrum", start, j - i, (N_SPECTRUM_BINS,))
             i = j
         return out
-
-    def __getitem__(self, index: int) -> GalaxySample:
-        index = self._row(index)
-        return GalaxySample(
-            targetid=int(self._targetids[index]),
-            redshift=float(self._redshifts[index]),
-            image=self.read_image(index),
-            spectrum=self.read_spectrum(index),
-            properties=self.joined.row(index),
-        )
 
     def close(self) -> None:
         self._cache.clear()

@@ -20,7 +20,8 @@ import numpy as np
 
 from astroclip_engine.constants import N_SPECTRUM_BINS, TRAIN_FRACTION
 from astroclip_engine.data.provabgs import join_properties
-from astroclip_engine.data.schema import GalaxySample, Split
+from astroclip_engine.data.row_dataset import RowDataset
+from astroclip_engine.data.schema import Split
 from astroclip_engine.errors import DataFormatError, reading
 
 COLUMNS: tuple[str, ...] = ("images", "spectra", "redshifts", "targetids")
@@ -34,7 +35,7 @@ def release_groups(file: h5py.File) -> list[str]:
     return sorted((k for k in file if k.isdigit() and isinstance(file[k], h5py.Group)), key=int)
 
 
-class ReleaseDataset:
+class ReleaseDataset(RowDataset):
     """The AstroCLIP HDF5 release as a `PairedDataset`.
 
     properties: a PROVABGS table to join on TARGETID; when None, a sidecar
@@ -162,21 +163,6 @@ class ReleaseDataset:
     def __len__(self) -> int:
         return self._n
 
-    @property
-    def targetids(self) -> np.ndarray:
-        return self._targetids
-
-    @property
-    def redshifts(self) -> np.ndarray:
-        return self._redshifts
-
-    def _row(self, index: int) -> int:
-        """A global row index in [0, len) (negative indices count from the end)."""
-        n = self._n
-        if not -n <= index < n:
-            raise IndexError(f"row {index} out of range for {n} rows")
-        return int(index) % n
-
     def locate(self, index: int) -> tuple[str, int]:
         """(group, row within the group) of a global row index."""
         index = self._row(index)
@@ -225,16 +211,6 @@ class ReleaseDataset:
                 ds.read_direct(dest, np.s_[row:row + j - i])
             i = j
         return out
-
-    def __getitem__(self, index: int) -> GalaxySample:
-        index = self._row(index)
-        return GalaxySample(
-            targetid=int(self._targetids[index]),
-            redshift=float(self._redshifts[index]),
-            image=self.read_image(index),
-            spectrum=self.read_spectrum(index),
-            properties=self.joined.row(index),
-        )
 
     def __repr__(self) -> str:
         return (f"ReleaseDataset({str(self.path)!r}, rows={len(self)}, groups={self.groups}, "

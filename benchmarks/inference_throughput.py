@@ -79,13 +79,6 @@ def run(quick: bool = False) -> list[dict]:
     return rows
 
 
-def _markdown(rows: list[dict]) -> str:
-    header = list(rows[0])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(row[k]) for k in header) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 if __name__ == "__main__":
     import argparse
 
@@ -93,4 +86,6 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="batch 8, one timed pass")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(_markdown(run(quick=args.quick)))
+    from benchmarks.table import print_table
+
+    print_table(run(quick=args.quick))

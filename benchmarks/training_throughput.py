@@ -82,12 +82,7 @@ def run(quick: bool = False) -> list[dict]:
     return rows
 
 
-def _markdown(rows: list[dict]) -> str:
-    keys = list(rows[0])
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(str(row[k]) for k in keys) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 if __name__ == "__main__":
-    print(_markdown(run(quick="--quick" in sys.argv)))
+    from benchmarks.table import print_table
+
+    print_table(run(quick="--quick" in sys.argv))

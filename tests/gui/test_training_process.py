@@ -11,7 +11,7 @@ import pytest
 
 from astroclip_engine.training.run_dir import ProgressEvent, RunDir
 from astroclip_gui.command_runner import split_lines
-from astroclip_gui.training_process import TrainingProcess, parse_progress_line
+from astroclip_gui.training.process import TrainingProcess, parse_progress_line
 
 CHILD = textwrap.dedent('''
     import json, signal, sys, time
@@ -177,7 +177,7 @@ def test_command_chain_runs_in_order_and_stops_at_failure(tmp_path: Path, qtbot)
 def test_install_training_ui_fills_the_menu(tmp_path: Path, qtbot) -> None:
     from PySide6.QtWidgets import QMainWindow
 
-    from astroclip_gui.training_ui import install_training_ui
+    from astroclip_gui.training.controller import install_training_ui
 
     window = QMainWindow()
     qtbot.addWidget(window)

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from astroclip_gui.engine_access import Neighbours
-from astroclip_gui.state import SearchParams
-from astroclip_gui.thumbnails import THUMB_PX
+from astroclip_gui.explorer.engine_access import Neighbours
+from astroclip_gui.explorer.state import SearchParams
+from astroclip_gui.explorer.thumbnails import THUMB_PX
 
 INDEX_ROLE = Qt.ItemDataRole.UserRole
 # store indices -> (H, W, 3) RGB in [0, 1] for each (None where there is no image)

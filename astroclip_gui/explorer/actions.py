@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QToolBar
 
 from astroclip_gui.dialogs.about import show_about
 from astroclip_gui.dialogs.messages import show_info
+from astroclip_gui.explorer.views.map_viewbox import BOX, LASSO, PAN
 from astroclip_gui.style import STYLES
-from astroclip_gui.widgets.map_viewbox import BOX, LASSO, PAN
 
 if TYPE_CHECKING:
     from astroclip_gui.main_window import MainWindow

@@ -15,7 +15,7 @@ from astroclip_engine.data.single_object import read_fits_objects
 from astroclip_engine.embed import embed_fits as engine_embed_fits
 from astroclip_engine.errors import CheckpointError, StoreError
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
-from astroclip_gui.engine_access import Neighbours, NeighbourSearch
+from astroclip_gui.explorer.engine_access import Neighbours, NeighbourSearch
 
 
 @dataclass(frozen=True)

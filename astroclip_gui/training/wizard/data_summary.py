@@ -6,7 +6,7 @@ import html
 import json
 from typing import Any
 
-from astroclip_gui.dialogs.checked_path import Verdict, last_error
+from astroclip_gui.widgets.checked_path import Verdict, last_error
 
 IMPORTANT = ("format", "row", "group", "train", "test", "split", "image", "spectr", "redshift",
              "zero", "range", "nan", "finite", "propert")

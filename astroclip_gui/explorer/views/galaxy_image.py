@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from astroclip_engine.constants import BANDS
-from astroclip_gui.engine_access import to_rgb
+from astroclip_gui.explorer.engine_access import to_rgb
 
 RGB = "RGB (legacy)"
 STRETCHES = ("asinh", "linear", "log")

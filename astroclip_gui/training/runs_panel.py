@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
 
 from astroclip_engine.training.run_dir import RunDir, list_runs
 from astroclip_gui.command_runner import ChainStep, CommandChain, engine_argv
-from astroclip_gui.run_summary import RunSummary, analysis_commands, summarize, val_loss_curve
-from astroclip_gui.widgets.training_monitor import (
-    DISABLED_STYLE,
-    STATE_COLOURS,
-    add_legend,
-    make_plot,
+from astroclip_gui.style import DISABLED_STYLE
+from astroclip_gui.training.run_summary import (
+    RunSummary,
+    analysis_commands,
+    summarize,
+    val_loss_curve,
 )
+from astroclip_gui.widgets.plots import STATE_COLOURS, add_legend, make_plot
 
 COLUMNS = ("Run", "Encoders", "D", "Epochs", "Status", "Best val loss", "Zero-shot z R²")
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",

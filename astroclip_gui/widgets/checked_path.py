@@ -39,7 +39,7 @@ Interpreter = Callable[[int, str, str], Verdict]
 
 
 def json_verdict(code: int, stdout: str, stderr: str) -> Verdict:
-    """Read the verdict printed by `python -m astroclip_gui.checks`."""
+    """Read the verdict printed by `astroclip check`."""
     try:
         data = json.loads(stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):

@@ -13,8 +13,8 @@ from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
 from astroclip_engine.project import Project
 from astroclip_engine.projection import project_store
 from astroclip_engine.store import EmbeddingStore
-from astroclip_gui.engine_access import NeighbourSearch, open_paired
-from astroclip_gui.project import dataset_path_for
+from astroclip_gui.explorer.engine_access import NeighbourSearch, open_paired
+from astroclip_gui.explorer.project_files import dataset_path_for
 
 MAP_MODALITIES = ("joint", "image", "spectrum")
 SPLIT_COLUMN = "split"

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from astroclip_gui.engine_access import Neighbours
-from astroclip_gui.loader import LoadedProject
-from astroclip_gui.selection import Selection, SelectionHistory, SelectMode
+from astroclip_gui.explorer.engine_access import Neighbours
+from astroclip_gui.explorer.loader import LoadedProject
+from astroclip_gui.explorer.selection import Selection, SelectionHistory, SelectMode
 
 QUERY_KEY_PAIRS = (("image", "image"), ("spectrum", "spectrum"), ("image", "spectrum"),
                    ("spectrum", "image"))

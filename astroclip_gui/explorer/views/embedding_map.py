@@ -18,11 +18,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QTimer, Signal
 from scipy.spatial import cKDTree
 
-from astroclip_gui.selection import SelectMode
-from astroclip_gui.widgets.colour_table import BrushTable, Quantised, quantise
-from astroclip_gui.widgets.density import density_rgba
-from astroclip_gui.widgets.map_viewbox import PAN, MapViewBox
-from astroclip_gui.widgets.table_scatter import TableScatterItem
+from astroclip_gui.explorer.selection import SelectMode
+from astroclip_gui.explorer.views.colour_table import BrushTable, Quantised, quantise
+from astroclip_gui.explorer.views.density import density_rgba
+from astroclip_gui.explorer.views.map_viewbox import PAN, MapViewBox
+from astroclip_gui.explorer.views.table_scatter import TableScatterItem
 
 DENSITY_THRESHOLD = 100_000  # visible points above which auto mode shows the density image
 HOVER_INTERVAL_MS = 40

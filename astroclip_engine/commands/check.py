@@ -1,15 +1,14 @@
-"""Checks the training wizard runs on the user's files, each in a child process (Qt-free).
+"""`astroclip check stein|spender|properties PATH`: is this file usable for training?
 
-    python -m astroclip_gui.checks stein|spender|properties PATH
-
-prints one JSON object: {"ok": true, "summary": "..."} or {"ok": false, "error": "..."}; the
+The training wizard runs it in a child process for each file the user picks. It prints one
+JSON object: {"ok": true, "summary": "..."} or {"ok": false, "error": "..."}; the
 engine's own loaders do the checking, so the wizard accepts exactly what training accepts.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,14 +56,14 @@ def run_check(kind: str, path: str) -> dict[str, object]:
         return {"ok": False, "error": f"{path}: {type(exc).__name__}: {exc}"}
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] not in CHECKS:
-        print(f"usage: python -m astroclip_gui.checks {{{'|'.join(CHECKS)}}} PATH",
-              file=sys.stderr)
-        return 2
-    print(json.dumps(run_check(argv[0], argv[1])))
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "check", help="check a pretrained encoder or a property table; prints a JSON verdict")
+    parser.add_argument("kind", choices=sorted(CHECKS), help="what the file should be")
+    parser.add_argument("path", help="the file")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    print(json.dumps(run_check(args.kind, args.path)))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

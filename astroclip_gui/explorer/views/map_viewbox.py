@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
-from astroclip_gui.selection import SelectMode, box_polygon
+from astroclip_gui.explorer.selection import SelectMode, box_polygon
 
 PAN, LASSO, BOX = "pan", "lasso", "box"
 

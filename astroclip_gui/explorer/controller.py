@@ -14,16 +14,16 @@ from PySide6.QtCore import QObject, Signal
 
 from astroclip_engine.errors import AstroClipError
 from astroclip_engine.project import Project
-from astroclip_gui.engine_access import open_paired, to_rgb
-from astroclip_gui.export import export_rows_csv
-from astroclip_gui.find import find_index
-from astroclip_gui.fits_query import FitsQueryResult, embed_fits
-from astroclip_gui.loader import LoadedProject, load_project
-from astroclip_gui.project import project_key, recorded_dataset_path
-from astroclip_gui.selection import SelectMode, points_in_polygon
+from astroclip_gui.explorer.engine_access import open_paired, to_rgb
+from astroclip_gui.explorer.export import export_rows_csv
+from astroclip_gui.explorer.find import find_index
+from astroclip_gui.explorer.fits_query import FitsQueryResult, embed_fits
+from astroclip_gui.explorer.loader import LoadedProject, load_project
+from astroclip_gui.explorer.project_files import project_key, recorded_dataset_path
+from astroclip_gui.explorer.selection import SelectMode, points_in_polygon
+from astroclip_gui.explorer.state import AppState
+from astroclip_gui.explorer.thumbnails import THUMB_PX, downsample
 from astroclip_gui.session import Session
-from astroclip_gui.state import AppState
-from astroclip_gui.thumbnails import THUMB_PX, downsample
 from astroclip_gui.workers import Job, JobFailure, JobRunner
 
 log = logging.getLogger(__name__)

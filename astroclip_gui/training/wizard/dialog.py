@@ -8,10 +8,13 @@ from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QWidget, QWizard
 
 from astroclip_engine.config import load_preset
-from astroclip_gui.dialogs.wizard_launch_pages import HardwarePage, ReviewPage
-from astroclip_gui.dialogs.wizard_pages import DataPage, EncodersPage, ModelPage
-from astroclip_gui.train_request import TrainRequest
-from astroclip_gui.widgets.training_monitor import DISABLED_STYLE
+from astroclip_gui.style import DISABLED_STYLE
+from astroclip_gui.training.request import TrainRequest
+from astroclip_gui.training.wizard.data_page import DataPage
+from astroclip_gui.training.wizard.encoders_page import EncodersPage
+from astroclip_gui.training.wizard.hardware_page import HardwarePage
+from astroclip_gui.training.wizard.model_page import ModelPage
+from astroclip_gui.training.wizard.review_page import ReviewPage
 
 
 class TrainingWizard(QWizard):

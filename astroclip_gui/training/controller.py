@@ -12,11 +12,11 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu
 
-from astroclip_engine.training.run_dir import RunDir
 from astroclip_gui.training.monitor import TrainingMonitorWidget
 from astroclip_gui.training.process import TrainingProcess
 from astroclip_gui.training.request import TrainRequest
 from astroclip_gui.training.run_summary import resume_args
+from astroclip_gui.training.runs import RunDir
 from astroclip_gui.training.runs_panel import RunsPanelWidget
 from astroclip_gui.training.wizard.dialog import TrainingWizard
 

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from astroclip_engine.training.run_dir import ProgressEvent, RunDir
 from astroclip_gui.style import DISABLED_STYLE
 from astroclip_gui.training.process import TrainingProcess
+from astroclip_gui.training.runs import ProgressEvent, RunDir
 from astroclip_gui.widgets.plots import add_legend, make_plot, state_badge
 
 R2_CURVES = {

@@ -16,8 +16,8 @@ from typing import Literal
 
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 
-from astroclip_engine.training.run_dir import ProgressEvent, RunDir, RunStatus
 from astroclip_gui.command_runner import child_environment, engine_argv, split_lines
+from astroclip_gui.training.runs import ProgressEvent, RunDir, RunStatus
 
 ProcessState = Literal["idle", "running", "cancelling", "finished", "failed", "cancelled"]
 EVENT_KINDS = frozenset({"start", "step", "epoch", "checkpoint", "end", "error"})

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from astroclip_engine.errors import AstroClipError
-from astroclip_engine.training.run_dir import RunDir
+from astroclip_gui.training.runs import RunDir
 
 ENCODER_NAMES = {
     "resnet50": "ResNet-50", "resnet_small": "small ResNet",

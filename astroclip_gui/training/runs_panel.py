@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from astroclip_engine.training.run_dir import RunDir, list_runs
 from astroclip_gui.command_runner import ChainStep, CommandChain, engine_argv
 from astroclip_gui.style import DISABLED_STYLE
 from astroclip_gui.training.run_summary import (
@@ -34,6 +33,7 @@ from astroclip_gui.training.run_summary import (
     summarize,
     val_loss_curve,
 )
+from astroclip_gui.training.runs import RunDir, list_runs
 from astroclip_gui.widgets.plots import STATE_COLOURS, add_legend, make_plot
 
 COLUMNS = ("Run", "Encoders", "D", "Epochs", "Status", "Best val loss", "Zero-shot z R²")

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from astroclip_engine.config import RunConfig, list_presets, load_preset
-from astroclip_engine.training.run_dir import RunDir
+from astroclip_gui.training.runs import RunDir
 from astroclip_gui.training.wizard.common import (
     NAME_PATTERN,
     PRECISIONS,

@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu, QProgressDialog
 
 from astroclip_engine.project import PROJECT_FILE
-from astroclip_gui.command_runner import ChainStep, CommandChain, engine_argv
+from astroclip_gui.engine_process import ChainStep, CommandChain, engine_argv
 
 
 def default_demo_dir() -> Path:

@@ -15,6 +15,8 @@ ENCODER_NAMES = {
 }
 STORE_NAME = "embeddings.h5"
 EVALUATION_DIR = "evaluation"
+JSON_PROGRESS = ("--progress", "json")
+"""Progress events for EngineProcess (its percent signal)."""
 
 
 @dataclass(frozen=True)
@@ -102,9 +104,10 @@ def analysis_commands(run: RunDir, data: str) -> list[tuple[str, list[str]]]:
     store = str(run.path / STORE_NAME)
     return [
         ("Embedding the data", ["embed", "--checkpoint", str(best_checkpoint(run)),
-                                "--data", data, "--out", store]),
-        ("UMAP projection", ["umap", store]),
-        ("Zero-shot evaluation", ["evaluate", store, "--out", str(run.path / EVALUATION_DIR)]),
+                                "--data", data, "--out", store, *JSON_PROGRESS]),
+        ("UMAP projection", ["umap", store, *JSON_PROGRESS]),
+        ("Zero-shot evaluation", ["evaluate", store, "--out", str(run.path / EVALUATION_DIR),
+                                  *JSON_PROGRESS]),
     ]
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from astroclip_gui.command_runner import ChainStep, CommandChain, engine_argv
+from astroclip_gui.engine_process import ChainStep, CommandChain, engine_argv
 from astroclip_gui.style import DISABLED_STYLE
 from astroclip_gui.training.run_summary import (
     RunSummary,

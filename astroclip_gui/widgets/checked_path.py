@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from astroclip_gui.command_runner import EngineCommand
+from astroclip_gui.engine_process import EngineProcess
 
 CheckState = Literal["empty", "checking", "ok", "error"]
 STYLE = {"ok": "color: #1a7f37;", "error": "color: #cf222e;", "checking": "color: #57606a;",
@@ -73,7 +73,7 @@ class CheckedPathField(QWidget):
         self.file_filter = file_filter
         self.state: CheckState = "empty"
         self.verdict: Verdict | None = None
-        self._command: EngineCommand | None = None
+        self._command: EngineProcess | None = None
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(placeholder)
         self.edit.setClearButtonEnabled(True)
@@ -128,12 +128,12 @@ class CheckedPathField(QWidget):
             self._show("error", f"{path}: no such {'folder' if self.directory else 'file'}")
             return
         self._show("checking", "checking…")
-        command = EngineCommand(self.argv_for(path), self)
+        command = EngineProcess(self.argv_for(path), self)
         command.done.connect(lambda code, out, err: self._done(command, code, out, err))
         self._command = command
         command.start()
 
-    def _done(self, command: EngineCommand, code: int, stdout: str, stderr: str) -> None:
+    def _done(self, command: EngineProcess, code: int, stdout: str, stderr: str) -> None:
         if command is not self._command:
             return  # a stale check of an earlier path
         self._command = None

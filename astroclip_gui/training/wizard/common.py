@@ -9,7 +9,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QVBoxLayout
 
 from astroclip_engine.config import preset_dir
-from astroclip_gui.command_runner import engine_argv
+from astroclip_gui.engine_process import engine_argv
 
 PRECISIONS = ("32-true", "bf16-mixed", "16-mixed", "64-true")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

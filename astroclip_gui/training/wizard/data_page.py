@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from astroclip_gui.command_runner import EngineCommand, engine_argv
+from astroclip_gui.engine_process import EngineProcess, engine_argv
 from astroclip_gui.training.wizard.common import (
     check_argv,
     framed,
@@ -69,7 +69,7 @@ class DataPage(QWizardPage):
                                 "automatically)"))
         layout.addWidget(self.properties)
         layout.addStretch(1)
-        self._generator: EngineCommand | None = None
+        self._generator: EngineProcess | None = None
         self.kind.idToggled.connect(self._kind_changed)
         self.data.verdict_changed.connect(self._data_changed)
         self.properties.verdict_changed.connect(self.completeChanged)
@@ -96,9 +96,9 @@ class DataPage(QWizardPage):
     def generate_demo(self) -> None:
         """`astroclip mock DEMO --n N --seed 0 --size S` in a child process."""
         argv = engine_argv("mock", str(self.demo_path), "--n", str(self.demo_n), "--seed", "0",
-                           "--size", str(self.demo_size))
+                           "--size", str(self.demo_size), "--progress", "json")
         self.demo_path.parent.mkdir(parents=True, exist_ok=True)
-        self._generator = EngineCommand(argv, self)
+        self._generator = EngineProcess(argv, self)
         self._generator.percent.connect(self.generate_bar.setValue)
         self._generator.done.connect(self._generated)
         self.generate.setEnabled(False)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from astroclip_engine.config import RunConfig, load_preset
 from astroclip_engine.devices import DeviceInfo, devices_from_json, suggested_precision
-from astroclip_gui.command_runner import EngineCommand, engine_argv
+from astroclip_gui.engine_process import EngineProcess, engine_argv
 from astroclip_gui.training.request import TrainRequest
 from astroclip_gui.training.wizard.common import (
     monospace,
@@ -113,7 +113,7 @@ class HardwarePage(QWizardPage):
 
         self.script_written = False
         self._initialized = False
-        self._command: EngineCommand | None = None
+        self._command: EngineProcess | None = None
         self.where.idToggled.connect(lambda _i, _c: self._mode_changed())
         self.write_script.clicked.connect(self.write_sbatch)
         self.submit.clicked.connect(self.submit_sbatch)
@@ -131,7 +131,7 @@ class HardwarePage(QWizardPage):
             preset = self.wizard().model_page.preset.currentText()
             self.workers.setValue(load_preset(preset).data.num_workers)
         if not self.devices and self._command is None:
-            self._command = EngineCommand(engine_argv("devices", "--json"), self)
+            self._command = EngineProcess(engine_argv("devices", "--json"), self)
             self._command.done.connect(self._detected)
             self._command.start()
         self._update_hint()
@@ -222,7 +222,7 @@ class HardwarePage(QWizardPage):
             return
         args = request.slurm_args(self.nodes.value(), self.gpus.value(), self.time.text().strip(),
                                   self.partition.text().strip(), self.account.text().strip())
-        self._command = EngineCommand(engine_argv(*args), self)
+        self._command = EngineProcess(engine_argv(*args), self)
         self._command.done.connect(lambda code, _o, err: self._script_done(request, code, err))
         self.slurm_status.setText("writing the script…")
         self._command.start()
@@ -248,7 +248,7 @@ class HardwarePage(QWizardPage):
 
     def submit_sbatch(self) -> None:
         path = self.request().run_dir / "submit.sbatch"
-        command = EngineCommand([str(path)], self, program=shutil.which("sbatch") or "sbatch")
+        command = EngineProcess([str(path)], self, program=shutil.which("sbatch") or "sbatch")
         command.done.connect(lambda code, out, err: self.slurm_status.setText(
             out.strip() if code == 0 else f"<span style='color:#cf222e'>sbatch failed: "
             f"{last_error(err)}</span>"))

@@ -27,6 +27,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     project = build_demo_project(args.project, n=args.n, image_size=args.size,
                                  max_epochs=args.max_epochs,
-                                 reporter=progress_reporter(args))
+                                 reporter=progress_reporter(args), run_command=args.engine_main)
     print(f"demo project ready: {project.root / 'project.yaml'}")
     return 0

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QVBoxLayout
 
-from astroclip_engine.config import preset_dir
+from astroclip_engine.config import preset_path
 from astroclip_gui.engine_process import engine_argv
 
 PRECISIONS = ("32-true", "bf16-mixed", "16-mixed", "64-true")
@@ -33,7 +33,7 @@ def framed(label: QLabel) -> QFrame:
 def preset_description(name: str) -> str:
     """The comment block at the top of a preset's YAML file, as one paragraph."""
     try:
-        lines = (preset_dir() / f"{name}.yaml").read_text().splitlines()
+        lines = preset_path(name).read_text().splitlines()
     except OSError:
         return ""
     comment = []

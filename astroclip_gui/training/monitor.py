@@ -20,17 +20,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from astroclip_engine.constants import MODALITY_PAIRS
 from astroclip_gui.style import DISABLED_STYLE
 from astroclip_gui.training.process import TrainingProcess
 from astroclip_gui.training.runs import ProgressEvent, RunDir
 from astroclip_gui.widgets.plots import add_legend, make_plot, state_badge
 
-R2_CURVES = {
-    "image_image": ("image → image", "#1f77b4"),
-    "spectrum_spectrum": ("spectrum → spectrum", "#ff7f0e"),
-    "image_spectrum": ("image → spectrum", "#2ca02c"),
-    "spectrum_image": ("spectrum → image", "#9467bd"),
-}
+R2_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd")
+R2_CURVES = {f"{query}_{key}": (f"{query} → {key}", colour)
+             for (query, key), colour in zip(MODALITY_PAIRS, R2_COLOURS, strict=True)}
+"""Validation R² curves by metric key: (label, colour)."""
 LOG_LINES = 2000
 
 

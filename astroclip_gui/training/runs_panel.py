@@ -83,18 +83,7 @@ class RunsPanelWidget(QWidget):
         top.addWidget(self.workspace_label, 1)
         top.addWidget(change)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.table.cellDoubleClicked.connect(lambda row, _c: self._show_selected())
+        self.table = self._table()
 
         self.show_button = QPushButton("Show in monitor")
         self.resume_button = QPushButton("Resume")
@@ -120,18 +109,7 @@ class RunsPanelWidget(QWidget):
         analysis.addWidget(self.analysis_bar, 1)
         analysis.addWidget(self.analysis_cancel)
 
-        self.loss_plot = make_plot("Validation loss", "epoch", "InfoNCE loss")
-        add_legend(self.loss_plot, (-10, 10))
-        self.r2_plot = make_plot("Zero-shot redshift R² vs embedding size", "embedding size D",
-                                 "R²")
-        self.r2_plot.getAxis("bottom").setTicks([[(i, str(2**i)) for i in range(1, 10)]])
-        self.r2_plot.setXRange(0.5, 9.5)
-        add_legend(self.r2_plot, (10, -10))
-        plots = QWidget()
-        plots_layout = QHBoxLayout(plots)
-        plots_layout.setContentsMargins(0, 0, 0, 0)
-        plots_layout.addWidget(self.loss_plot)
-        plots_layout.addWidget(self.r2_plot)
+        plots = self._plots()
 
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
@@ -148,6 +126,38 @@ class RunsPanelWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self._selection_changed()
+
+    def _table(self) -> QTableWidget:
+        """The runs table: one row a run, selectable by rows."""
+        table = QTableWidget(0, len(COLUMNS))
+        table.setHorizontalHeaderLabels(COLUMNS)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.setAlternatingRowColors(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        table.itemSelectionChanged.connect(self._selection_changed)
+        table.cellDoubleClicked.connect(lambda row, _c: self._show_selected())
+        return table
+
+    def _plots(self) -> QWidget:
+        """Validation loss per run, and zero-shot R² against embedding size."""
+        self.loss_plot = make_plot("Validation loss", "epoch", "InfoNCE loss")
+        add_legend(self.loss_plot, (-10, 10))
+        self.r2_plot = make_plot("Zero-shot redshift R² vs embedding size", "embedding size D",
+                                 "R²")
+        self.r2_plot.getAxis("bottom").setTicks([[(i, str(2**i)) for i in range(1, 10)]])
+        self.r2_plot.setXRange(0.5, 9.5)
+        add_legend(self.r2_plot, (10, -10))
+        plots = QWidget()
+        plots_layout = QHBoxLayout(plots)
+        plots_layout.setContentsMargins(0, 0, 0, 0)
+        plots_layout.addWidget(self.loss_plot)
+        plots_layout.addWidget(self.r2_plot)
+        return plots
 
     # ---- workspace and refresh ------------------------------------------------------------------
     def set_workspace(self, workspace: str | Path) -> None:

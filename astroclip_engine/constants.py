@@ -1,4 +1,4 @@
-"""Survey constants shared by every module (FORMATS.md, DESIGN.md section 4)."""
+"""Survey constants shared by every module (docs/formats.md, docs/architecture.md)."""
 
 from __future__ import annotations
 

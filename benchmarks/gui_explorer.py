@@ -1,4 +1,4 @@
-"""Explorer performance at 200,000 galaxies (DESIGN.md sections 2 and 5).
+"""Explorer performance at 200,000 galaxies (docs/architecture.md, GUI).
 
 Measures: opening a store and showing the map, frame time of pan/zoom (offscreen renders),
 click-to-gallery latency (search + k thumbnails read from HDF5), lasso time, process RSS.

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu
 
+from astroclip_gui.training.analysis import AnalysisQueue
 from astroclip_gui.training.monitor import TrainingMonitorWidget
 from astroclip_gui.training.process import TrainingProcess
 from astroclip_gui.training.request import TrainRequest
@@ -47,6 +48,13 @@ class TrainingController(QObject):
         self.runs.show_run.connect(self.show_run)
         self.runs.resume_run.connect(self.resume)
         self.runs.open_in_explorer.connect(self.open_in_explorer)
+        self.analysis = AnalysisQueue(self)
+        self.runs.analyse_requested.connect(self.analysis.analyse)
+        self.runs.cancel_analysis_requested.connect(self.analysis.cancel)
+        self.analysis.step_started.connect(self.runs.show_analysis_step)
+        self.analysis.percent.connect(self.runs.analysis_bar.setValue)
+        self.analysis.busy.connect(self.runs.set_analysis_busy)
+        self.analysis.finished.connect(self.runs.show_analysis_done)
         self.monitor.open_requested.connect(self.open_run)
         app = QApplication.instance()
         if app is not None:
@@ -114,7 +122,7 @@ class TrainingController(QObject):
             self.open_in_explorer(store)
         else:
             self.runs_dock.show()
-            self.runs.analyse(run_path)
+            self.analysis.analyse(run_path)
 
     def open_in_explorer(self, store: str | Path) -> None:
         opener = getattr(self.window, "open_project", None) or getattr(self.window, "open", None)
@@ -123,6 +131,7 @@ class TrainingController(QObject):
 
     def shutdown(self) -> None:
         """On quit: cancel running trainings (each saves its last checkpoint) and wait."""
+        self.analysis.cancel()
         running = [p for p in self.processes.values() if p.is_running()]
         for process in running:
             process.cancel()

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-MAP_ORDER = ("joint", "image", "spectrum")
-"""The UMAP maps made for the explorer, in the order they are computed."""
+EXPLORER_MAPS: tuple[str, ...] = ("joint", "image", "spectrum")
+"""The UMAP maps the explorer shows, in the order they are made and listed (the names are
+projection.MAP_MODALITIES)."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def analysis_steps(checkpoint: Path, data: Path | str, store: Path,
                               "--out", str(store)]),
         *[PipelineStep(f"UMAP ({m})", _has_map(store, m),
                        lambda m=m: ["umap", str(store), "--modality", m, "--clusters"])
-          for m in MAP_ORDER],
+          for m in EXPLORER_MAPS],
         PipelineStep("evaluation", lambda: (evaluation / "report.json").exists(),
                      lambda: ["evaluate", str(store), "--out", str(evaluation)]),
     ]

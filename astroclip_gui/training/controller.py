@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu
 
+from astroclip_gui.engine_process import EngineJobs
 from astroclip_gui.training.analysis import AnalysisQueue
 from astroclip_gui.training.monitor import TrainingMonitorWidget
 from astroclip_gui.training.process import TrainingProcess
@@ -49,6 +50,8 @@ class TrainingController(QObject):
         self.runs.resume_run.connect(self.resume)
         self.runs.open_in_explorer.connect(self.open_in_explorer)
         self.analysis = AnalysisQueue(self)
+        self.jobs = EngineJobs(self)
+        """Runs the wizard's engine commands (checks, device detection, mock data)."""
         self.runs.analyse_requested.connect(self.analysis.analyse)
         self.runs.cancel_analysis_requested.connect(self.analysis.cancel)
         self.analysis.step_started.connect(self.runs.show_analysis_step)
@@ -70,7 +73,8 @@ class TrainingController(QObject):
     # ---- starting and following runs -------------------------------------------------------------
     def new_run(self) -> TrainingWizard:
         """Open the wizard (non-modal); starting it launches the run."""
-        self.wizard = TrainingWizard(self.runs.workspace or self.workspace, parent=self.window)
+        self.wizard = TrainingWizard(self.runs.workspace or self.workspace, parent=self.window,
+                                     jobs=self.jobs)
         self.wizard.start_requested.connect(self.start)
         self.wizard.show()
         return self.wizard
@@ -132,6 +136,7 @@ class TrainingController(QObject):
     def shutdown(self) -> None:
         """On quit: cancel running trainings (each saves its last checkpoint) and wait."""
         self.analysis.cancel()
+        self.jobs.cancel_all()
         running = [p for p in self.processes.values() if p.is_running()]
         for process in running:
             process.cancel()

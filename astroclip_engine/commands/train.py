@@ -22,7 +22,11 @@ from typing import Any
 from astroclip_engine.commands._progress import add_progress_option
 from astroclip_engine.config import RunConfig, list_presets, load_preset
 from astroclip_engine.errors import ConfigError
-from astroclip_engine.train_flags import add_train_options, overrides_from_args
+from astroclip_engine.train_flags import (  # noqa: F401 (train_argv: re-exported, was defined here)
+    add_train_options,
+    overrides_from_args,
+    train_argv,
+)
 
 
 def apply_overrides(config: RunConfig, overrides: dict[str, dict[str, Any]]) -> RunConfig:

@@ -78,11 +78,11 @@ def _describe_studio(path: Path, obj: Mapping[str, Any]) -> dict[str, Any]:
         config = hparams.get("config") if isinstance(hparams, Mapping) else None
     model = plain_value(config.get("model")) if isinstance(config, Mapping) else {}
     model = model if isinstance(model, dict) else {}
-    state = obj.get("state_dict")
-    metas = [v for v in state.values() if isinstance(v, TensorMeta)] if isinstance(
-        state, Mapping) else []
-    if not metas:
-        raise CheckpointError(path, "no recognisable state dict in the AstroCLIP Studio file")
+    family, state = identify_checkpoint(obj, path)
+    if family.name != "astroclip-studio":
+        raise CheckpointError(path, "an AstroCLIP Studio run configuration with weights of "
+                                    f"another model ({family.name})")
+    metas = [v for v in state.values() if isinstance(v, TensorMeta)]
     return {
         "file": str(path),
         "kind": "model checkpoint",
@@ -90,7 +90,7 @@ def _describe_studio(path: Path, obj: Mapping[str, Any]) -> dict[str, Any]:
         "description": "AstroCLIP Studio model "
                        f"({model.get('image_encoder')} + {model.get('spectrum_encoder')})",
         "embeds": "images and spectra",
-        "embedding_dim": model.get("embedding_dim"),
+        "embedding_dim": model.get("embedding_dim") or embedding_size(family, state),
         "parameters": sum(m.numel for m in metas),
         "tensors": len(metas),
         "top_level_keys": sorted(str(k) for k in obj),

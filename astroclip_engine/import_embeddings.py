@@ -58,7 +58,7 @@ def import_embeddings(source: str | Path, out: str | Path, *, umap: bool = False
         valid &= finite
         columns[name] = l2_normalize(np.where(finite[:, None], values, 0.0)).astype(np.float32)
     split = np.full(n, SPLIT_CODES["train"], dtype=np.int8)
-    test = np.random.default_rng(SPLIT_SEED).permutation(n)[: int(round(n * TEST_FRACTION))]
+    test = np.random.default_rng(SPLIT_SEED).permutation(n)[: round(n * TEST_FRACTION)]
     split[test] = SPLIT_CODES["test"]
     report(Progress("import", 1, 3, "writing the store"))
     root = Path(out).expanduser().resolve()

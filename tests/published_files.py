@@ -9,6 +9,7 @@ saving, as the real files pickle the authors' classes; storages are tagged `cuda
 from __future__ import annotations
 
 import contextlib
+import itertools
 import sys
 import types
 from collections import OrderedDict
@@ -133,7 +134,7 @@ def write_seed_b(path: Path, widths: tuple[int, ...] = (256, 128, 128, 128), see
     prefix = "spectrum_encoder.spec_encoder."
     state[prefix + "instrument.wave_obs"] = torch.linspace(3600, 9824, 7781, dtype=torch.float64)
     state.update(spender_conv_state(prefix, g))
-    for step, (w_in, w_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+    for step, (w_in, w_out) in enumerate(itertools.pairwise(widths)):
         state[f"{prefix}mlp.additional_layers.{3 * step}.weight"] = torch.randn(
             w_out, w_in, generator=g) * 0.05
         state[f"{prefix}mlp.additional_layers.{3 * step}.bias"] = torch.zeros(w_out)

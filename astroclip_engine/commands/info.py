@@ -11,8 +11,8 @@ from astroclip_engine.data.open import DEFAULT_SAMPLE, describe
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "info", help="summarise a data file (HDF5 release, parquet, DESI coadd, cutout, catalogue), a model "
-             "checkpoint or a published embeddings file")
+        "info", help="summarise a data file (HDF5 release, parquet, DESI coadd, cutout, "
+                     "catalogue), a model checkpoint or a published embeddings file")
     parser.add_argument("path", help="data file or folder")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--properties", metavar="CAT", help="PROVABGS table to join on TARGETID")

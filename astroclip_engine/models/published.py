@@ -52,7 +52,8 @@ class Family:
 
 FAMILIES: tuple[Family, ...] = (
     Family("astroclip-v2", "official AstroCLIP v2 (AstroDINO ViT + SpecFormer, cross-attention "
-           "heads)", ("image_encoder.cross_attention.query", "spectrum_encoder.cross_attention.query"),
+           "heads)", ("image_encoder.cross_attention.query",
+                      "spectrum_encoder.cross_attention.query"),
            True, "image_encoder.mlp.decoder.weight"),
     Family("seed-a", "seed A (adnansiddiquei/AstroCLIP): Stein ResNet-50 + spender, ReLU MLP",
            ("encoders.0.conv1.weight", "encoders.1.encoder.conv1.0.weight"), True,

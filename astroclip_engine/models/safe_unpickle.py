@@ -57,7 +57,7 @@ class Inert:
     trigger: attribute writes (BUILD slot state) go into `attrs`, never onto the instance.
     """
 
-    __slots__ = ("args", "state", "items", "list_items", "attrs")
+    __slots__ = ("args", "attrs", "items", "list_items", "state")
     origin = "builtins.object"
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Inert:

@@ -200,3 +200,101 @@ def write_seed_b_npz(path: Path, n: int = 40, dim: int = 16, seed: int = 4) -> P
              source_spec=rng.random((n, 32, 1), dtype="f4"),
              targetid=np.arange(9000, 9000 + n, dtype="i8"))
     return path
+
+
+# --- the official v2 files (small widths: ViT 128-d x 8 blocks in 4 chunks, SpecFormer 256-d) --
+
+V2_SMALL = {"vit_dim": 128, "vit_depth": 8, "spec_dim": 256, "spec_layers": 2, "embed_dim": 128}
+
+
+def small_v2(seed: int = 5):
+    """A random small AstroClipV2 with the official layout (patch 12, 144 px, 4 chunks)."""
+    from astroclip_engine.models.v2.model import AstroClipV2
+    from astroclip_engine.models.v2.specformer import SpecFormer
+    from astroclip_engine.models.v2.vit import DinoViT
+
+    torch.manual_seed(seed)
+    vit = DinoViT(img_size=144, patch=12, dim=V2_SMALL["vit_dim"], depth=V2_SMALL["vit_depth"],
+                  hidden=4 * V2_SMALL["vit_dim"], chunks=4)
+    spec = SpecFormer(embed_dim=V2_SMALL["spec_dim"], num_layers=V2_SMALL["spec_layers"],
+                      num_heads=V2_SMALL["spec_dim"] // 128)
+    model = AstroClipV2(vit, spec, embed_dim=V2_SMALL["embed_dim"])
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith(("pos_embed", "cls_token", "mask_token", "gamma")):
+                param.normal_(0, 0.1)
+    return model.eval()
+
+
+class _ImageHead(nn.Module):
+    pass
+
+
+class _SpectrumHead(nn.Module):
+    pass
+
+
+class _DinoVisionTransformer(nn.Module):
+    pass
+
+
+class _AstroClipCollator:
+    def __init__(self) -> None:
+        self.center_crop = 144
+        self.to_rgb = {"m": 0.03, "Q": 20}
+
+
+class _AttributeDict(dict):
+    pass
+
+
+def write_official_astroclip(path: Path, model: Any = None) -> Path:
+    """`astroclip.ckpt`: Lightning 2.x, hyper_parameters pickling the official head modules
+    (with a nested dinov2 ViT), the datamodule's collator, AdamW state for the head only."""
+    model = model if model is not None else small_v2()
+    state = OrderedDict((k, v.detach().clone()) for k, v in model.state_dict().items())
+    with foreign_module("astroclip.models.astroclip", ImageHead=_ImageHead,
+                        SpectrumHead=_SpectrumHead), \
+            foreign_module("dinov2.models.vision_transformer",
+                           DinoVisionTransformer=_DinoVisionTransformer), \
+            foreign_module("astroclip.data.datamodule", AstroClipCollator=_AstroClipCollator), \
+            foreign_module("lightning.fabric.utilities.data", AttributeDict=_AttributeDict):
+        image_head = _ImageHead()
+        image_head.backbone = _DinoVisionTransformer()
+        spectrum_head = _SpectrumHead()
+        spectrum_head._hparams = _AttributeDict(embed_dim=V2_SMALL["spec_dim"], num_heads=2)
+        top = {**lightning_top(state, "2.2.4"), "hparams_name": "kwargs",
+               "hyper_parameters": {"image_encoder": image_head,
+                                    "spectrum_encoder": spectrum_head, "temperature": 15.5,
+                                    "lr": 1e-4, "weight_decay": 0.05, "epochs": 100,
+                                    "eta_min": 5e-7, "logit_scale": 15.5,
+                                    "learnable_logit_scale": False},
+               "datamodule_hparams_name": "kwargs",
+               "datamodule_hyper_parameters": {"batch_size": 256, "num_workers": 8,
+                                               "collate_fn": _AstroClipCollator()}}
+        return save_on_gpu(top, path)
+
+
+def write_official_specformer(path: Path, model: Any = None) -> Path:
+    """`specformer.ckpt`: {"hyper_parameters": the 11 init kwargs, "state_dict": no prefix}."""
+    model = model if model is not None else small_v2()
+    backbone = model.spectrum_encoder.backbone
+    hparams = {"input_dim": 22, "embed_dim": backbone.embed_dim, "num_layers": len(backbone.blocks),
+               "num_heads": backbone.blocks[0].attention.num_heads, "max_len": 800,
+               "mask_num_chunks": 6, "mask_chunk_width": 50, "slice_section_length": 20,
+               "slice_overlap": 10, "dropout": 0.0, "norm_first": False}
+    return save_on_gpu({"hyper_parameters": hparams,
+                        "state_dict": OrderedDict(backbone.state_dict())}, path)
+
+
+def write_official_astrodino(path: Path, model: Any = None) -> Path:
+    """`astrodino.ckpt`: {"teacher": backbone.* (chunked blocks) + dino_head.*}."""
+    model = model if model is not None else small_v2()
+    teacher = OrderedDict((f"backbone.{k}", v) for k, v in
+                          model.image_encoder.backbone.state_dict().items())
+    for index, shape in (("0", (64, 128)), ("2", (64, 64)), ("4", (16, 64))):
+        teacher[f"dino_head.mlp.{index}.weight"] = torch.randn(shape)
+        teacher[f"dino_head.mlp.{index}.bias"] = torch.zeros(shape[0])
+    teacher["dino_head.last_layer.weight_g"] = torch.ones(256, 1)
+    teacher["dino_head.last_layer.weight_v"] = torch.randn(256, 16)
+    return save_on_gpu({"teacher": teacher}, path)

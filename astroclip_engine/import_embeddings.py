@@ -4,7 +4,9 @@ PROJECT/embeddings.h5 is written in the store layout (`store.py`) from the file'
 columns (L2-normalised here; the published files are not), ids, redshifts and, for the official
 PROVABGS table, the four properties; PROJECT/project.yaml names it. The published files have no
 train/test split: a fixed 80/20 split by row (seeded) is recorded so k-NN evaluation works.
-Rows without a finite embedding get `valid = False`. With `umap=True` the image map is computed
+Rows without a finite embedding get `valid = False`. The store records no dataset (the explorer
+shows the map, search and properties, not images or spectra) and keeps the source path in the
+attribute `imported_from`. With `umap=True` the image map is computed
 too (`projection.project_store`).
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import h5py
 import numpy as np
 
 from astroclip_engine.atomic import atomic_path
@@ -65,11 +68,14 @@ def import_embeddings(source: str | Path, out: str | Path, *, umap: bool = False
     root.mkdir(parents=True, exist_ok=True)
     store = root / STORE_NAME
     info = StoreInfo(embedding_dim=data.embedding_dim, checkpoint=f"published:{source.name}",
-                     checkpoint_sha256="", dataset_path=str(source.resolve()))
+                     checkpoint_sha256="", dataset_path="")  # no paired dataset to show
     with atomic_path(store) as tmp:
         write_store(tmp, image=columns["image"], spectrum=columns["spectrum"], targetid=targetid,
                     row=np.arange(n, dtype=np.int64), split=split, redshift=redshift,
                     properties=property_columns(data), info=info, valid=valid)
+        with h5py.File(tmp, "r+") as f:
+            f.attrs["imported_from"] = str(source.resolve())
+            f.attrs["imported_layout"] = data.layout
     if umap:
         from astroclip_engine.projection import project_store
 

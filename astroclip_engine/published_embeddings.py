@@ -144,7 +144,7 @@ def read_column(data: PublishedEmbeddings, role: str) -> np.ndarray:
         return _npz_member(data.path, key)
     with h5py.File(data.path, "r") as f:
         if data.layout == "hdf5-table":
-            return np.asarray(f[TABLE_PATH].fields([key])[:])
+            return np.asarray(f[TABLE_PATH].fields(key)[:])
         return np.asarray(f[key][:])
 
 

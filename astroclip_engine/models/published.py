@@ -138,7 +138,7 @@ def load_embedding_model(path: str | Path) -> EmbeddingModel:
     The project's own files are read with weights_only; foreign ones with the safe reader
     (nothing in them runs). Single-modality backbones and unknown layouts raise CheckpointError.
     """
-    from astroclip_engine.models.checkpoints import load_astroclip
+    from astroclip_engine.models.factory import load_astroclip
 
     path = Path(path)
     if not path.is_file():

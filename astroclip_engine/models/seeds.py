@@ -26,7 +26,7 @@ from torch import Tensor, nn
 
 from astroclip_engine.data.transforms import center_crop
 from astroclip_engine.errors import CheckpointError
-from astroclip_engine.models.checkpoints import load_state_dict_checked
+from astroclip_engine.models.checkpoint_io import load_state_dict_checked
 from astroclip_engine.models.image_encoder import ResNet50Encoder
 from astroclip_engine.models.spectrum_encoder import SpenderEncoder
 

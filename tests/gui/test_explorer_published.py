@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from astroclip_engine.project import Project
-from tests.gui.explorer_fixtures import open_window
+from tests.gui.windows import open_window
 from tests.published_files import write_official_table, write_seed_a, write_seed_b_npz
 
 N_ROWS = 60

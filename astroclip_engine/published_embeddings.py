@@ -153,9 +153,9 @@ def _npz_member(path: Path, key: str) -> np.ndarray:
         info = archive.getinfo(key + ".npy")
         with archive.open(info) as handle:
             shape, fortran, dtype = _npy_header(handle)
-            if info.compress_type != zipfile.ZIP_STORED or dtype.hasobject:
-                if dtype.hasobject:
-                    raise DataFormatError(path, "object arrays are not read", key)
+            if dtype.hasobject:  # would need pickle: never read
+                raise DataFormatError(path, "object (pickled) arrays are not read", key)
+            if info.compress_type != zipfile.ZIP_STORED:
                 count = int(np.prod(shape))
                 flat = np.frombuffer(handle.read(count * dtype.itemsize), dtype=dtype)
                 return flat.reshape(shape, order="F" if fortran else "C")

@@ -91,3 +91,14 @@ def test_files_without_embedding_columns_are_refused(tmp_path) -> None:
         f.create_dataset("image", data=np.zeros((4, 3, 8, 8), "f4"))
     with pytest.raises(DataFormatError, match="no image and spectrum embedding columns"):
         open_published(path)
+
+
+def test_pickled_object_arrays_in_an_npz_are_never_loaded(tmp_path) -> None:
+    from astroclip_engine.import_embeddings import import_embeddings
+
+    path = tmp_path / "hostile.npz"
+    np.savez(path, im_embeddings=np.zeros((3, 4), "f4"),
+             spectra=np.array([[print] * 4] * 3, dtype=object), targetid=np.arange(3))
+    with pytest.raises(DataFormatError, match="object"):
+        import_embeddings(path, tmp_path / "project")
+    assert not (tmp_path / "project" / "embeddings.h5").exists()

@@ -66,8 +66,8 @@ def detect_embeddings(path: str | Path) -> str | None:
     """The layout name of a published embeddings file, or None if it is not one."""
     try:
         return _scan(Path(path)).layout
-    except (DataFormatError, OSError):
-        return None
+    except (DataFormatError, OSError, KeyError, ValueError, RuntimeError, TypeError):
+        return None  # not one (or unreadable): the data readers describe or refuse it
 
 
 def _scan(path: Path) -> PublishedEmbeddings:

@@ -127,3 +127,18 @@ def test_backbones_and_unknown_layouts_are_refused(tmp_path) -> None:
     torch.save({"epoch": 1, "hyper_parameters": {"lr": 1e-3}}, empty)
     with pytest.raises(CheckpointError, match="no recognisable state dict"):
         describe_checkpoint(empty)
+
+
+def test_info_and_embedding_model_for_the_studios_own_export(tmp_path) -> None:
+    from astroclip_engine.config import load_preset
+    from astroclip_engine.models.factory import build_model, save_astroclip
+
+    config = load_preset("demo-cpu")
+    path = save_astroclip(tmp_path / "model.ckpt", build_model(config.model), config)
+    info = describe_checkpoint(path)
+    assert info["family"] == "astroclip-studio"
+    assert info["embedding_dim"] == config.model.embedding_dim
+    model = load_embedding_model(path)
+    with torch.inference_mode():
+        emb = model.embed_spectra(torch.rand(2, 7781))
+    assert emb.shape == (2, config.model.embedding_dim)

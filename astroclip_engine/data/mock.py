@@ -79,12 +79,12 @@ def mock_properties_path(out: str | Path) -> Path:
 def generate_block(seed: int, block: int, count: int, image_size: int = IMAGE_SIZE) -> MockBlock:
     """Generate the first `count` galaxies of block number `block` (count <= BLOCK_SIZE)."""
     streams = [np.random.default_rng(s)
-               for s in np.random.SeedSequence([seed, block]).spawn(3)]
-    physics_rng, image_rng, spectrum_rng = streams
+               for s in np.random.SeedSequence([seed, block]).spawn(4)]
+    physics_rng, image_rng, spectrum_rng, line_rng = streams
     physics = sample_physics(physics_rng, BLOCK_SIZE)
     if count < BLOCK_SIZE:
         physics = GalaxyPhysics(**{k: v[:count] for k, v in vars(physics).items()})
-    sed = build_sed(physics)
+    sed = build_sed(physics, line_rng)
     flux = band_fluxes(sed)
     seeing = FIBRE_SEEING_FWHM * np.exp(spectrum_rng.normal(0.0, 0.15, count))
     fibre = fibre_fraction(physics.r_e_arcsec, physics.axis_ratio, seeing)

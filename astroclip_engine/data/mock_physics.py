@@ -15,14 +15,11 @@ from scipy.special import gammaincinv
 Z_SUN = 0.019
 """Solar metallicity (mass fraction), as in the FSPS/PROVABGS Padova isochrones."""
 
-AGE_BIN_EDGES_GYR = np.array([0.0, 0.02, 0.07, 0.2, 0.5, 1.2, 3.0, 6.0, 14.0])
-"""Look-back-time bins of the stellar-population basis (mock_sed)."""
-AGE_BIN_CENTRES_GYR = np.array([0.01, 0.04, 0.12, 0.32, 0.8, 1.9, 4.2, 9.5])
-
 _LOOKBACK = np.geomspace(1e-3, 14.0, 240)
 """Look-back-time grid (Gyr) on which every star-formation history is integrated."""
 _DT = np.gradient(_LOOKBACK)
-_BIN_OF_STEP = np.clip(np.searchsorted(AGE_BIN_EDGES_GYR, _LOOKBACK) - 1, 0, 7)
+BURST_FRACTION = 0.07
+"""Fraction of star-forming galaxies caught in a starburst (the H-alpha EW > 100 A tail)."""
 
 Z_MAX = 0.6
 _NZ_SHAPE = 1.5  # n(z) ~ z^2 exp(-(z/z0)^1.5), a BGS-like flux-limited shape
@@ -88,7 +85,8 @@ class GalaxyPhysics:
     redshift: np.ndarray
     log_mstar: np.ndarray
     quiescent: np.ndarray  # bool
-    mass_in_bins: np.ndarray  # (n, 8) solar masses formed per look-back bin
+    frac_300: np.ndarray  # fraction of the stellar mass formed in the last 300 Myr
+    frac_1000: np.ndarray  # ... in the last 1 Gyr
     tage_mw: np.ndarray  # Gyr, mass-weighted age
     sfr_inst: np.ndarray  # Msun/yr averaged over the last 10 Myr (drives emission lines)
     avg_sfr: np.ndarray  # Msun/yr averaged over the last 1 Gyr (PROVABGS AVG_SFR)
@@ -156,6 +154,13 @@ def _star_formation_history(
     decline = np.exp(-after / tau_q[:, None]) + residual[:, None]
     sfr = np.where(quiescent[:, None], sfr * decline, sfr)
     dmass = sfr * _DT[None, :]
+    dmass /= dmass.sum(axis=1, keepdims=True)
+    burst = ~quiescent & (rng.uniform(size=n) < BURST_FRACTION)
+    burst_age = 10.0 ** rng.uniform(-2.0, -1.0, n)  # Gyr: a constant burst 10-100 Myr long
+    burst_mass = 10.0 ** rng.uniform(-2.3, -0.8, n) * burst
+    in_burst = _LOOKBACK[None, :] <= burst_age[:, None]
+    dmass += in_burst * (_DT[None, :] / (in_burst * _DT[None, :]).sum(1, keepdims=True)
+                         ) * burst_mass[:, None]
     return dmass * (10.0**log_mstar / dmass.sum(axis=1))[:, None]
 
 
@@ -170,8 +175,9 @@ def sample_physics(rng: np.random.Generator, n: int) -> GalaxyPhysics:
     t_obs = cosmo.interp(cosmo.age_gyr, z)
     dmass = _star_formation_history(rng, log_mstar, t_obs, quiescent)
 
-    onehot = np.eye(8)[_BIN_OF_STEP]
-    mass_in_bins = dmass @ onehot
+    total = dmass.sum(axis=1)
+    frac_300 = dmass[:, _LOOKBACK <= 0.3].sum(axis=1) / total
+    frac_1000 = dmass[:, _LOOKBACK <= 1.0].sum(axis=1) / total
     tage_mw = (dmass * _LOOKBACK).sum(axis=1) / dmass.sum(axis=1)
     recent = _LOOKBACK <= 0.01
     sfr_inst = dmass[:, recent].sum(axis=1) / (_LOOKBACK[recent][-1] * 1e9)
@@ -202,7 +208,8 @@ def sample_physics(rng: np.random.Generator, n: int) -> GalaxyPhysics:
     ra = rng.uniform(100.0, 270.0, n)
     dec = np.degrees(np.arcsin(rng.uniform(np.sin(np.radians(-10)), np.sin(np.radians(75)), n)))
     return GalaxyPhysics(
-        redshift=z, log_mstar=log_mstar, quiescent=quiescent, mass_in_bins=mass_in_bins,
+        redshift=z, log_mstar=log_mstar, quiescent=quiescent, frac_300=frac_300,
+        frac_1000=frac_1000,
         tage_mw=tage_mw, sfr_inst=sfr_inst, avg_sfr=avg_sfr, log_z_sun=log_z_sun, a_v=a_v,
         r_e_arcsec=r_e, sersic_n=sersic_n, axis_ratio=axis_ratio,
         position_angle=rng.uniform(0.0, np.pi, n), sigma_v=sigma_v, ra=ra, dec=dec,

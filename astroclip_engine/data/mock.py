@@ -17,9 +17,9 @@ import numpy as np
 from astroclip_engine.atomic import atomic_path
 from astroclip_engine.constants import IMAGE_SIZE
 from astroclip_engine.data.mock_images import render_cutouts
-from astroclip_engine.data.mock_photometry import band_fluxes, nmgy_to_mag
+from astroclip_engine.data.mock_photometry import SDSS_GR, band_fluxes, nmgy_to_mag
 from astroclip_engine.data.mock_physics import GalaxyPhysics, sample_physics
-from astroclip_engine.data.mock_sed import build_sed
+from astroclip_engine.data.mock_sed import EMISSION_LINES, build_sed
 from astroclip_engine.data.mock_spectra import (
     FIBRE_SEEING_FWHM,
     fibre_fraction,
@@ -49,11 +49,16 @@ class MockBlock:
     flux: np.ndarray  # (n, 3) total g, r, z nanomaggies
     fibre: np.ndarray  # (n,) fraction of the light in the fibre
     targetids: np.ndarray
+    sdss_flux: np.ndarray  # (n, 2) SDSS g, r nanomaggies (for comparisons with SDSS)
+    line_flux: np.ndarray  # (n, n_lines) observed line fluxes, 1e-17 erg/s/cm2
+    halpha_ew: np.ndarray  # (n,) rest-frame H-alpha equivalent width, Angstrom
 
     def properties(self) -> dict[str, np.ndarray]:
         """Columns of the property table for these rows."""
         p = self.physics
         mags = nmgy_to_mag(self.flux)
+        sdss = nmgy_to_mag(self.sdss_flux)
+        lines = {name: self.line_flux[:, i] for i, name in enumerate(EMISSION_LINES)}
         return {
             "TARGETID": self.targetids.astype(np.int64),
             "Z_HP": p.redshift.astype(np.float64),
@@ -67,6 +72,10 @@ class MockBlock:
             "SFR_INST": p.sfr_inst, "AV": p.a_v, "REFF_ARCSEC": p.r_e_arcsec,
             "SERSIC_N": p.sersic_n, "AXIS_RATIO": p.axis_ratio,
             "QUIESCENT": p.quiescent.astype(bool), "FIBER_FRAC": self.fibre,
+            "MAG_SDSS_G": sdss[:, 0], "MAG_SDSS_R": sdss[:, 1], "HALPHA_EW": self.halpha_ew,
+            "LOG_OIII_HB": np.log10(lines["OIII_5007"] / lines["Hbeta"]),
+            "LOG_NII_HA": np.log10(lines["NII_6584"] / lines["Halpha"]),
+            "BALMER_DECREMENT": lines["Halpha"] / lines["Hbeta"],
         }
 
 
@@ -86,6 +95,7 @@ def generate_block(seed: int, block: int, count: int, image_size: int = IMAGE_SI
         physics = GalaxyPhysics(**{k: v[:count] for k, v in vars(physics).items()})
     sed = build_sed(physics, line_rng)
     flux = band_fluxes(sed)
+    sdss_flux = band_fluxes(sed, SDSS_GR)
     seeing = FIBRE_SEEING_FWHM * np.exp(spectrum_rng.normal(0.0, 0.15, count))
     fibre = fibre_fraction(physics.r_e_arcsec, physics.axis_ratio, seeing)
     model = model_spectra(sed, fibre)
@@ -94,7 +104,8 @@ def generate_block(seed: int, block: int, count: int, image_size: int = IMAGE_SI
                             physics.axis_ratio, physics.position_angle, image_size)
     targetids = TARGETID_BASE + (seed % 100_000) * 10_000_000_000 + block * BLOCK_SIZE
     return MockBlock(images=images, spectra=spectra, model_spectra=model, physics=physics,
-                     flux=flux, fibre=fibre,
+                     flux=flux, fibre=fibre, sdss_flux=sdss_flux, line_flux=sed.line_flux,
+                     halpha_ew=sed.halpha_rest_ew(),
                      targetids=targetids + np.arange(count, dtype=np.int64))
 
 

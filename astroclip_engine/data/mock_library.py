@@ -110,20 +110,28 @@ def _air_to_vacuum(wave: np.ndarray) -> np.ndarray:
     return np.where(wave > 2000, wave * factor, wave)
 
 
-def mixture_weights(frac_300: np.ndarray, frac_1000: np.ndarray,
+def mixture_weights(frac_young: np.ndarray, frac_300: np.ndarray, frac_1000: np.ndarray,
                     metallicity: np.ndarray) -> np.ndarray:
     """Per-solar-mass-formed template weights (n, T) matching each galaxy's SFH and Z.
 
-    Non-negative least squares on: weights sum to 1, the last-300-Myr and last-1-Gyr mass
-    fractions, and the mass-weighted metallicity (a softer constraint)."""
+    The youngest template (all its mass formed in the last 300 Myr; its V-band mass-to-light
+    ratio, ~1/500 of the oldest template's, says it is dominated by stars < ~20 Myr old) takes
+    the mass formed in the last 20 Myr. The others follow from non-negative least squares on:
+    the weights sum to the rest, the last-300-Myr and last-1-Gyr mass fractions, and the
+    mass-weighted metallicity (a softer constraint)."""
     lib = stellar_library()
-    design = np.vstack([np.ones_like(lib.m300), lib.m300, lib.m1000,
-                        0.3 * lib.mremain * (lib.metallicity / 0.02)])
+    youngest = int(np.argmax(lib.m300))
+    others = np.array([t for t in range(len(lib.m300)) if t != youngest])
+    design = np.vstack([np.ones(len(others)), lib.m300[others], lib.m1000[others],
+                        0.3 * lib.mremain[others] * (lib.metallicity[others] / 0.02)])
     scale = np.array([4.0, 3.0, 2.0, 1.0])[:, None]
-    out = np.empty((len(frac_300), len(lib.m300)))
+    out = np.zeros((len(frac_300), len(lib.m300)))
+    out[:, youngest] = frac_young
     for i in range(len(frac_300)):
         design_i = design.copy()
-        design_i[3] -= 0.3 * lib.mremain * metallicity[i] / 0.02
-        target = np.array([1.0, frac_300[i], frac_1000[i], 0.0])
-        out[i], _ = nnls(scale * design_i, scale[:, 0] * target)
+        design_i[3] -= 0.3 * lib.mremain[others] * metallicity[i] / 0.02
+        rest = 1.0 - frac_young[i]
+        target = np.array([rest, max(frac_300[i] - frac_young[i], 0.0),
+                           max(frac_1000[i] - frac_young[i], 0.0), 0.0])
+        out[i, others], _ = nnls(scale * design_i, scale[:, 0] * target)
     return out

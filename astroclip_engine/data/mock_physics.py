@@ -18,8 +18,9 @@ Z_SUN = 0.019
 _LOOKBACK = np.geomspace(1e-3, 14.0, 240)
 """Look-back-time grid (Gyr) on which every star-formation history is integrated."""
 _DT = np.gradient(_LOOKBACK)
-BURST_FRACTION = 0.07
-"""Fraction of star-forming galaxies caught in a starburst (the H-alpha EW > 100 A tail)."""
+BURST_FRACTION = 0.04
+"""Fraction of galaxies caught in a starburst (the H-alpha EW > 100 A tail)."""
+BURST_MASS_REACH = 1.2
 
 Z_MAX = 0.6
 _NZ_SHAPE = 1.5  # n(z) ~ z^2 exp(-(z/z0)^1.5), a BGS-like flux-limited shape
@@ -85,7 +86,8 @@ class GalaxyPhysics:
     redshift: np.ndarray
     log_mstar: np.ndarray
     quiescent: np.ndarray  # bool
-    frac_300: np.ndarray  # fraction of the stellar mass formed in the last 300 Myr
+    frac_young: np.ndarray  # fraction of the stellar mass formed in the last 20 Myr
+    frac_300: np.ndarray  # ... in the last 300 Myr
     frac_1000: np.ndarray  # ... in the last 1 Gyr
     tage_mw: np.ndarray  # Gyr, mass-weighted age
     sfr_inst: np.ndarray  # Msun/yr averaged over the last 10 Myr (drives emission lines)
@@ -119,20 +121,25 @@ def sample_redshift(rng: np.random.Generator, n: int) -> np.ndarray:
     return _NZ_Z0 * gammaincinv(k, p) ** (1.0 / _NZ_SHAPE)
 
 
-def sample_log_mstar(rng: np.random.Generator, z: np.ndarray) -> np.ndarray:
-    """Schechter mass function above a soft, redshift-dependent flux limit (r ~ 19.5)."""
+def sample_log_mstar(rng: np.random.Generator, z: np.ndarray,
+                     burst: np.ndarray | None = None) -> np.ndarray:
+    """Schechter mass function above a soft, redshift-dependent flux limit (r ~ 19.5).
+    Starbursts are brighter per unit mass, so the limit reaches BURST_MASS_REACH dex lower."""
     grid = np.linspace(7.0, 12.6, 1200)
     x = 10.0 ** (grid - 10.75)
     pdf = x ** (1.0 - 1.25) * np.exp(-x)  # alpha = -1.25 in dN/dlogM
     cdf = np.concatenate([[0.0], np.cumsum(0.5 * (pdf[1:] + pdf[:-1]) * np.diff(grid))])
     cdf /= cdf[-1]
     limit = 10.0 + 2.2 * np.log10(z / 0.1) + rng.normal(0.0, 0.2, len(z))
+    if burst is not None:
+        limit -= BURST_MASS_REACH * burst
     lo = np.interp(np.clip(limit, 7.0, 11.8), grid, cdf)
     return np.interp(rng.uniform(lo, 1.0), cdf, grid)
 
 
 def _star_formation_history(
-    rng: np.random.Generator, log_mstar: np.ndarray, t_obs: np.ndarray, quiescent: np.ndarray
+    rng: np.random.Generator, log_mstar: np.ndarray, t_obs: np.ndarray, quiescent: np.ndarray,
+    burst: np.ndarray,
 ) -> np.ndarray:
     """Delayed-tau SFHs, truncated for quenched galaxies: solar masses formed per _LOOKBACK step."""
     n = len(log_mstar)
@@ -155,9 +162,8 @@ def _star_formation_history(
     sfr = np.where(quiescent[:, None], sfr * decline, sfr)
     dmass = sfr * _DT[None, :]
     dmass /= dmass.sum(axis=1, keepdims=True)
-    burst = ~quiescent & (rng.uniform(size=n) < BURST_FRACTION)
-    burst_age = 10.0 ** rng.uniform(-2.0, -1.0, n)  # Gyr: a constant burst 10-100 Myr long
-    burst_mass = 10.0 ** rng.uniform(-2.3, -0.8, n) * burst
+    burst_age = 10.0 ** rng.uniform(-1.7, -0.8, n)  # Gyr: a constant burst 20-160 Myr long
+    burst_mass = 10.0 ** rng.uniform(-2.2, -1.2, n) * burst
     in_burst = _LOOKBACK[None, :] <= burst_age[:, None]
     dmass += in_burst * (_DT[None, :] / (in_burst * _DT[None, :]).sum(1, keepdims=True)
                          ) * burst_mass[:, None]
@@ -168,14 +174,16 @@ def sample_physics(rng: np.random.Generator, n: int) -> GalaxyPhysics:
     """Draw the latent physics of n galaxies."""
     cosmo = cosmology()
     z = sample_redshift(rng, n)
-    log_mstar = sample_log_mstar(rng, z)
+    burst = rng.uniform(size=n) < BURST_FRACTION * (1 + 2 * z)
+    log_mstar = sample_log_mstar(rng, z, burst)
     dm = log_mstar - 10.0
-    p_quiescent = 1.0 / (1.0 + np.exp(-(log_mstar - 10.55 + 0.8 * (z - 0.2)) / 0.28))
-    quiescent = rng.uniform(size=n) < p_quiescent
+    p_quiescent = 1.0 / (1.0 + np.exp(-(log_mstar - 10.4 + 0.8 * (z - 0.2)) / 0.45))
+    quiescent = (rng.uniform(size=n) < p_quiescent) & ~burst
     t_obs = cosmo.interp(cosmo.age_gyr, z)
-    dmass = _star_formation_history(rng, log_mstar, t_obs, quiescent)
+    dmass = _star_formation_history(rng, log_mstar, t_obs, quiescent, burst)
 
     total = dmass.sum(axis=1)
+    frac_young = dmass[:, _LOOKBACK <= 0.02].sum(axis=1) / total
     frac_300 = dmass[:, _LOOKBACK <= 0.3].sum(axis=1) / total
     frac_1000 = dmass[:, _LOOKBACK <= 1.0].sum(axis=1) / total
     tage_mw = (dmass * _LOOKBACK).sum(axis=1) / dmass.sum(axis=1)
@@ -187,7 +195,7 @@ def sample_physics(rng: np.random.Generator, n: int) -> GalaxyPhysics:
     log_z_sun = np.clip(0.1 - 0.75 * np.exp(-(log_mstar - 8.8) / 0.9)
                         + rng.normal(0.0, 0.12, n), -1.5, 0.35)
     log_ssfr = np.log10(np.maximum(avg_sfr, 1e-6)) - log_mstar
-    a_v_sf = 0.35 + 0.35 * dm + 0.25 * (log_ssfr + 10.0) + rng.normal(0, 0.25, n)
+    a_v_sf = 0.75 + 0.35 * dm + 0.25 * (log_ssfr + 10.0) + rng.normal(0, 0.25, n)
     a_v = np.clip(np.where(quiescent, rng.exponential(0.15, n), a_v_sf), 0.0, 2.5)
 
     dm_pivot = log_mstar - 10.7
@@ -208,7 +216,7 @@ def sample_physics(rng: np.random.Generator, n: int) -> GalaxyPhysics:
     ra = rng.uniform(100.0, 270.0, n)
     dec = np.degrees(np.arcsin(rng.uniform(np.sin(np.radians(-10)), np.sin(np.radians(75)), n)))
     return GalaxyPhysics(
-        redshift=z, log_mstar=log_mstar, quiescent=quiescent, frac_300=frac_300,
+        redshift=z, log_mstar=log_mstar, quiescent=quiescent, frac_young=frac_young, frac_300=frac_300,
         frac_1000=frac_1000,
         tage_mw=tage_mw, sfr_inst=sfr_inst, avg_sfr=avg_sfr, log_z_sun=log_z_sun, a_v=a_v,
         r_e_arcsec=r_e, sersic_n=sersic_n, axis_ratio=axis_ratio,

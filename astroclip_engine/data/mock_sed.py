@@ -60,7 +60,7 @@ _I_6563 = int(np.searchsorted(REST_WAVE, 6564.6))
 
 def rest_continuum(phys: GalaxyPhysics) -> np.ndarray:
     """Attenuated rest-frame stellar luminosity density (n, len(REST_WAVE)) in erg/s/A."""
-    weights = mixture_weights(phys.frac_300, phys.frac_1000, phys.z_mw)
+    weights = mixture_weights(phys.frac_young, phys.frac_300, phys.frac_1000, phys.z_mw)
     mass_formed = 10.0**phys.log_mstar
     cont = (weights * mass_formed[:, None]) @ stellar_library().continua
     return cont * np.exp(-0.4 * np.log(10) * phys.a_v[:, None] * _K_REST[None, :] / 4.05)

@@ -114,14 +114,19 @@ def sdss_colours(realdata: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return z[good], (mags[:, 1] - mags[:, 2])[good], mags[good, 2]
 
 
-def dr9_gmm_sample(realdata: Path, target_class: str, n: int, seed: int = 0
+def dr9_gmm_sample(realdata: Path, target_class: str, n: int, seed: int = 0,
+                   morphologies: tuple[str, ...] = ("dev", "exp", "ser"),
                    ) -> dict[str, np.ndarray]:
-    """Draw n sources from the desitarget DR9 Gaussian mixtures of a class (bgs, lrg, ...),
-    mixing the morphologies by their overall fractions; returns columns by name."""
+    """Draw about n sources from the desitarget DR9 Gaussian mixtures of a class (bgs, lrg,
+    ...) of the given (extended) morphologies, mixed by their mean fractions (fractype_<class>.fits) over
+    r < 19.5; returns columns by name (plus "morph")."""
     folder = realdata / DR9_GMM
     rng = np.random.default_rng(seed)
+    fractions = _morphology_fractions(folder / f"fractype_{target_class}.fits")
     parts = []
     for path in sorted(folder.glob(f"gmm_{target_class}_*.fits")):
+        if path.stem.split("_")[-1] not in morphologies:
+            continue
         with reading(path, expected="a desitarget Gaussian mixture"), fits.open(path) as hdul:
             header = hdul[0].header
             names = [header[f"COL{i:02d}"] for i in range(len(hdul["MEANS"].data[0]))]
@@ -132,10 +137,24 @@ def dr9_gmm_sample(realdata: Path, target_class: str, n: int, seed: int = 0
     if not parts:
         raise DataFormatError(folder, f"no gmm_{target_class}_*.fits mixtures found")
     out: dict[str, list[np.ndarray]] = {}
+    total = sum(fractions.get(p[0], 0.0) for p in parts)
     for morph, names, weights, means, covars in parts:
-        comp = rng.choice(len(weights), size=n // len(parts), p=weights / weights.sum())
-        draws = np.array([rng.multivariate_normal(means[c], covars[c]) for c in comp])
+        count = round(n * fractions.get(morph, 0.0) / total) if total > 0 else n // len(parts)
+        comp = rng.choice(len(weights), size=count, p=weights / weights.sum())
+        draws = np.array([rng.multivariate_normal(means[c], covars[c]) for c in comp]
+                         ).reshape(count, len(names))
         for j, name in enumerate(names):
             out.setdefault(name.lower(), []).append(draws[:, j])
         out.setdefault("morph", []).append(np.full(len(comp), morph))
     return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def _morphology_fractions(path: Path, faint_limit: float = 19.5) -> dict[str, float]:
+    """Mean fraction of each morphology (lower-case) over the magnitude bins below the limit."""
+    if not path.is_file():
+        return {}
+    with reading(path, expected="a desitarget morphology-fraction table"), fits.open(path) as h:
+        data = h[1].data
+        rows = np.asarray(data["MAG"]) < faint_limit
+        return {name.lower(): float(np.mean(data[name][rows]))
+                for name in data.columns.names if name != "MAG"}

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-REBIN = 8
-"""Pixels averaged per bin (6.4 A) before matching."""
+REBIN = 16
+"""Pixels averaged per bin (12.8 A) before matching: beats the per-pixel noise down while
+keeping emission lines and breaks sharp."""
 
 
 def rebin(flux: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -31,7 +32,7 @@ def _standardise(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
 
 def nearest_redshifts(query_flux: np.ndarray, query_mask: np.ndarray,
                       reference: np.ndarray, reference_z: np.ndarray,
-                      k: int = 5) -> tuple[np.ndarray, np.ndarray]:
+                      k: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """For each query spectrum: (median redshift of its k best-correlated references, their
     indices (m, k)). reference: (N, 7781) spectra; all-zero rows are never matched."""
     ref_binned, ref_ok = rebin(reference, np.ones_like(reference, dtype=bool))

@@ -118,8 +118,8 @@ def dr9_gmm_sample(realdata: Path, target_class: str, n: int, seed: int = 0,
                    morphologies: tuple[str, ...] = ("dev", "exp", "ser"),
                    ) -> dict[str, np.ndarray]:
     """Draw about n sources from the desitarget DR9 Gaussian mixtures of a class (bgs, lrg,
-    ...) of the given (extended) morphologies, mixed by their mean fractions (fractype_<class>.fits) over
-    r < 19.5; returns columns by name (plus "morph")."""
+    ...) of the given (extended) morphologies, mixed by their mean fractions
+    (fractype_<class>.fits) over r < 19.5; returns columns by name (plus "morph")."""
     folder = realdata / DR9_GMM
     rng = np.random.default_rng(seed)
     fractions = _morphology_fractions(folder / f"fractype_{target_class}.fits")

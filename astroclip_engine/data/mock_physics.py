@@ -86,6 +86,7 @@ class GalaxyPhysics:
     redshift: np.ndarray
     log_mstar: np.ndarray
     quiescent: np.ndarray  # bool
+    starburst: np.ndarray  # bool: a burst in the last 20-160 Myr (the EW > 100 A tail)
     frac_young: np.ndarray  # fraction of the stellar mass formed in the last 20 Myr
     frac_300: np.ndarray  # ... in the last 300 Myr
     frac_1000: np.ndarray  # ... in the last 1 Gyr
@@ -216,8 +217,8 @@ def sample_physics(rng: np.random.Generator, n: int) -> GalaxyPhysics:
     ra = rng.uniform(100.0, 270.0, n)
     dec = np.degrees(np.arcsin(rng.uniform(np.sin(np.radians(-10)), np.sin(np.radians(75)), n)))
     return GalaxyPhysics(
-        redshift=z, log_mstar=log_mstar, quiescent=quiescent, frac_young=frac_young,
-        frac_300=frac_300, frac_1000=frac_1000,
+        redshift=z, log_mstar=log_mstar, quiescent=quiescent, starburst=burst,
+        frac_young=frac_young, frac_300=frac_300, frac_1000=frac_1000,
         tage_mw=tage_mw, sfr_inst=sfr_inst, avg_sfr=avg_sfr, log_z_sun=log_z_sun, a_v=a_v,
         r_e_arcsec=r_e, sersic_n=sersic_n, axis_ratio=axis_ratio,
         position_angle=rng.uniform(0.0, np.pi, n), sigma_v=sigma_v, ra=ra, dec=dec,

@@ -18,7 +18,7 @@ Z_SUN = 0.019
 _LOOKBACK = np.geomspace(1e-3, 14.0, 240)
 """Look-back-time grid (Gyr) on which every star-formation history is integrated."""
 _DT = np.gradient(_LOOKBACK)
-BURST_FRACTION = 0.04
+BURST_FRACTION = 0.07
 """Fraction of galaxies caught in a starburst (the H-alpha EW > 100 A tail)."""
 BURST_MASS_REACH = 1.2
 
@@ -147,7 +147,7 @@ def _star_formation_history(
     dm = log_mstar - 10.0
     t_start = np.clip(rng.uniform(0.3, 2.5, n) - 0.4 * dm, 0.2, 3.0)
     log_tau = np.where(quiescent, rng.uniform(-0.3, 0.5, n),
-                       rng.normal(0.75 - 0.2 * dm, 0.2, n))
+                       rng.normal(0.6 - 0.2 * dm, 0.2, n))
     tau = 10.0 ** np.clip(log_tau, -0.5, 1.3)
     span = np.maximum(t_obs - t_start, 0.5)
     t_quench = t_start + span * rng.uniform(0.25, 0.93, n)
@@ -178,7 +178,7 @@ def sample_physics(rng: np.random.Generator, n: int) -> GalaxyPhysics:
     burst = rng.uniform(size=n) < BURST_FRACTION * (1 + 2 * z)
     log_mstar = sample_log_mstar(rng, z, burst)
     dm = log_mstar - 10.0
-    p_quiescent = 1.0 / (1.0 + np.exp(-(log_mstar - 10.4 + 0.8 * (z - 0.2)) / 0.45))
+    p_quiescent = 0.45 + 0.55 / (1.0 + np.exp(-(log_mstar - 10.6 + 0.8 * (z - 0.2)) / 0.35))
     quiescent = (rng.uniform(size=n) < p_quiescent) & ~burst
     t_obs = cosmo.interp(cosmo.age_gyr, z)
     dmass = _star_formation_history(rng, log_mstar, t_obs, quiescent, burst)
@@ -196,7 +196,7 @@ def sample_physics(rng: np.random.Generator, n: int) -> GalaxyPhysics:
     log_z_sun = np.clip(0.1 - 0.75 * np.exp(-(log_mstar - 8.8) / 0.9)
                         + rng.normal(0.0, 0.12, n), -1.5, 0.35)
     log_ssfr = np.log10(np.maximum(avg_sfr, 1e-6)) - log_mstar
-    a_v_sf = 0.75 + 0.35 * dm + 0.25 * (log_ssfr + 10.0) + rng.normal(0, 0.25, n)
+    a_v_sf = 0.8 + 0.45 * dm + 0.15 * (log_ssfr + 10.0) + rng.normal(0, 0.25, n)
     a_v = np.clip(np.where(quiescent, rng.exponential(0.15, n), a_v_sf), 0.0, 2.5)
 
     dm_pivot = log_mstar - 10.7

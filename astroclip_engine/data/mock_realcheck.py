@@ -30,7 +30,7 @@ EW_REFERENCE = {
     # H-alpha rest EW (A). Quantiles are approximate readings of the SDSS main-sample
     # distribution (bimodal: retired galaxies near 1 A, star-forming ones near 20-40 A; Cid
     # Fernandes et al. 2011, Stasinska et al. 2015); the >100 A tail is "a few per cent".
-    "fraction EW(Ha) < 3 A (retired/passive)": (0.25, 0.55),
+    "fraction EW(Ha) < 3 A (retired/passive)": (0.3, 0.65),
     "median EW(Ha) of galaxies with EW > 3 A": (10.0, 40.0),
     "fraction EW(Ha) > 100 A (starbursts)": (0.005, 0.06),
 }

@@ -1,4 +1,5 @@
-"""Figure for docs/mock.md and the README: real DESI spectra next to their nearest mock spectra.
+"""Figure for docs/mock.md and the README: real DESI spectra next to their 3 nearest mock
+spectra (the search of `astroclip mock --check`, 12.8 A bins, standardised).
 
 Run: `python scripts/mock_match_figure.py MOCK.h5 [--realdata PATH] [--out PNG]`.
 """
@@ -13,6 +14,11 @@ import numpy as np
 
 from astroclip_engine.data.realdata_queries import bgs_query, find_realdata, lrg_stack_queries
 from astroclip_engine.data.spectrum_match import REBIN, nearest_redshifts, rebin
+
+
+def _zscore(x: np.ndarray) -> np.ndarray:
+    """What the matcher compares: the spectrum minus its mean, over its standard deviation."""
+    return (x - x.mean()) / x.std()
 
 
 def main() -> None:
@@ -38,13 +44,13 @@ def main() -> None:
         _, best = nearest_redshifts(q.flux, q.mask, spectra, redshifts, k=3)
         wave = 3600 + 0.8 * (np.arange(spectra.shape[1] // REBIN) * REBIN + REBIN / 2)
         real, ok = rebin(q.flux, ~q.mask)
-        ax.plot(wave[ok[0]], real[0][ok[0]] / np.median(np.abs(real[0][ok[0]])), "k", lw=1.1,
+        ax.plot(wave[ok[0]], _zscore(real[0][ok[0]]), "k", lw=1.1,
                 label=f"real: {q.name} (z = {q.redshift[0]:.3f})")
         for rank, j in enumerate(best[0]):
             mock, _ = rebin(spectra[j:j + 1], np.ones((1, spectra.shape[1]), bool))
-            ax.plot(wave, mock[0] / np.median(np.abs(mock[0])) + 1.5 * (rank + 1), lw=0.8,
+            ax.plot(wave, _zscore(mock[0]) + 6 * (rank + 1), lw=0.8,
                     label=f"mock neighbour {rank + 1} (z = {redshifts[j]:.3f})")
-        ax.set_ylabel("flux / median (offset)")
+        ax.set_ylabel("standardised flux (offset)")
         ax.legend(fontsize=7, loc="upper right")
     axes[-1].set_xlabel("observed wavelength [A]")
     fig.tight_layout()

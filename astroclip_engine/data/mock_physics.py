@@ -18,7 +18,7 @@ Z_SUN = 0.019
 _LOOKBACK = np.geomspace(1e-3, 14.0, 240)
 """Look-back-time grid (Gyr) on which every star-formation history is integrated."""
 _DT = np.gradient(_LOOKBACK)
-BURST_FRACTION = 0.07
+BURST_FRACTION = 0.05
 """Fraction of galaxies caught in a starburst (the H-alpha EW > 100 A tail)."""
 BURST_MASS_REACH = 1.2
 
@@ -198,6 +198,8 @@ def sample_physics(rng: np.random.Generator, n: int) -> GalaxyPhysics:
     log_ssfr = np.log10(np.maximum(avg_sfr, 1e-6)) - log_mstar
     a_v_sf = 0.8 + 0.45 * dm + 0.15 * (log_ssfr + 10.0) + rng.normal(0, 0.25, n)
     a_v = np.clip(np.where(quiescent, rng.exponential(0.15, n), a_v_sf), 0.0, 2.5)
+    # an optical flux limit keeps the least obscured starbursts (the dusty ones drop out)
+    a_v = np.where(burst, rng.uniform(0.05, 0.6, n), a_v)
 
     dm_pivot = log_mstar - 10.7
     log_re_kpc = np.where(

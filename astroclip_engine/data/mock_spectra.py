@@ -90,9 +90,9 @@ def observe(rng: np.random.Generator, model: np.ndarray) -> np.ndarray:
     """Noisy spectra: per-galaxy depth, object shot noise, sky residuals, rare all-zero rows."""
     n = len(model)
     depth = DEPTH_MEDIAN * np.exp(rng.normal(0.0, 0.4, n))
-    sigma = depth[:, None] * NOISE_SIGMA[None, :]
-    sigma = np.sqrt(sigma**2 + 0.03 * np.maximum(model, 0.0))
-    noisy = model + sigma * rng.standard_normal(model.shape)
+    sigma = depth[:, None].astype(np.float32) * NOISE_SIGMA.astype(np.float32)[None, :]
+    sigma = np.sqrt(sigma**2 + np.float32(0.03) * np.maximum(model, 0.0))
+    noisy = model + sigma * rng.standard_normal(model.shape, dtype=np.float32)
     residual = rng.normal(0.0, 0.15, (n, len(SKY_LINES)))
     for k, (centre, strength) in enumerate(SKY_LINES):
         near = np.abs(WAVELENGTH - centre) < 4.0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from astroclip_engine.data.mock_check import CheckResult
+from astroclip_engine.data.mock_results import CheckResult
 from astroclip_engine.data.realdata_queries import (
     bgs_query,
     dr9_gmm_sample,

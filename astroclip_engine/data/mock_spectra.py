@@ -81,8 +81,10 @@ def model_spectra(sed: RestSED, fibre: np.ndarray) -> np.ndarray:
     pix = np.clip(pix, 0, len(WAVELENGTH) - 1)
     profile = np.exp(-0.5 * ((WAVELENGTH[pix] - centres[..., None]) / sigma[..., None]) ** 2)
     profile *= (sed.line_flux / (np.sqrt(2 * np.pi) * sigma))[..., None] * inside
-    rows = np.broadcast_to(np.arange(n)[:, None, None], pix.shape)
-    np.add.at(spectra, (rows.ravel(), pix.ravel()), profile.ravel().astype(np.float32))
+    rows = np.arange(n)[:, None]
+    profile = profile.astype(np.float32)
+    for line in range(pix.shape[1]):  # one line's window never repeats a pixel within a row
+        spectra[rows, pix[:, line]] += profile[:, line]
     return spectra * fibre[:, None].astype(np.float32)
 
 

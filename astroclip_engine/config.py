@@ -14,6 +14,8 @@ from astroclip_engine.resources import resource_path
 
 ImageEncoderName = Literal["resnet50", "resnet_small"]
 SpectrumEncoderName = Literal["spender", "spender_small"]
+ModelFamily = Literal["astroclip", "astroclip-v2"]
+OptimizerName = Literal["adam", "adamw"]
 EMBEDDING_DIMS: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512)
 
 
@@ -33,6 +35,18 @@ class ModelConfig:
     learnable_temperature: bool = False
     image_crop: int = 96
     """Centre crop fed to the image encoder: 96 for Stein's encoder, 144 otherwise."""
+    family: ModelFamily = "astroclip"
+    """"astroclip": the encoders above with projection heads; "astroclip-v2": the official v2
+    model (AstroDINO ViT + SpecFormer, cross-attention heads of output size `embedding_dim`;
+    `image_checkpoint` = astrodino.ckpt, `spectrum_checkpoint` = specformer.ckpt; the encoder
+    names, `image_crop` and `temperature` do not apply: crop 144, fixed logit scale 15.5)."""
+    vit_width: int | None = None
+    """v2 sizes (ViT width/depth, SpecFormer width/layers/heads): None = read from the backbone
+    checkpoints when training starts (the official sizes without them)."""
+    vit_depth: int | None = None
+    specformer_width: int | None = None
+    specformer_layers: int | None = None
+    specformer_heads: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,13 +70,17 @@ ScheduleName = Literal["cosine", "constant"]
 
 @dataclass(frozen=True)
 class OptimConfig:
-    """Adam (the reproduction's optimiser) and its learning-rate schedule."""
+    """Adam (the reproduction's optimiser) or AdamW, and the learning-rate schedule."""
 
+    optimizer: OptimizerName = "adam"
     lr: float = 5e-4
     weight_decay: float = 1e-4
     schedule: ScheduleName = "cosine"
     """"cosine": cosine annealing from `lr` to 0 over all optimizer steps of the run, updated
     every step (the reproduction used Adam + cosine annealing); "constant": `lr` throughout."""
+    warmup_fraction: float = 0.0
+    """Fraction of the optimizer steps over which a "cosine" schedule first rises linearly from
+    0 to `lr` (then the cosine runs over the remaining steps); 0 = no warm-up."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +98,8 @@ class TrainerConfig:
     wandb_project: str | None = None
     limit_train_batches: float | int = 1.0
     limit_val_batches: float | int = 1.0
+    gradient_clip_val: float | None = None
+    """Clip the gradient norm at this value (None: no clipping)."""
 
 
 @dataclass(frozen=True)
@@ -167,6 +187,12 @@ def _check_config(config: RunConfig) -> None:
     if m.spectrum_encoder not in ("spender", "spender_small"):
         fail("model.spectrum_encoder", "'spender' or 'spender_small'", m.spectrum_encoder)
     positive_int("model.embedding_dim", m.embedding_dim)
+    if m.family not in ("astroclip", "astroclip-v2"):
+        fail("model.family", "'astroclip' or 'astroclip-v2'", m.family)
+    for key in ("vit_width", "vit_depth", "specformer_width", "specformer_layers",
+                "specformer_heads"):
+        if getattr(m, key) is not None:
+            positive_int(f"model.{key}", getattr(m, key))
     positive_int("model.image_crop", m.image_crop)
     if not isinstance(m.temperature, int | float) or m.temperature <= 0:
         fail("model.temperature", "a number > 0", m.temperature)
@@ -180,6 +206,14 @@ def _check_config(config: RunConfig) -> None:
         fail("optim.weight_decay", "a number >= 0", o.weight_decay)
     if o.schedule not in ("cosine", "constant"):
         fail("optim.schedule", "'cosine' or 'constant'", o.schedule)
+    if o.optimizer not in ("adam", "adamw"):
+        fail("optim.optimizer", "'adam' or 'adamw'", o.optimizer)
+    if not isinstance(o.warmup_fraction, int | float) or not 0 <= o.warmup_fraction < 1:
+        fail("optim.warmup_fraction", "a fraction in [0, 1)", o.warmup_fraction)
+    clip = t.gradient_clip_val
+    if clip is not None and (isinstance(clip, bool) or not isinstance(clip, int | float)
+                             or clip <= 0):
+        fail("trainer.gradient_clip_val", "a number > 0 or null", clip)
     for key in ("batch_size", "max_epochs", "num_nodes", "val_knn_k", "log_every_n_steps"):
         positive_int(f"trainer.{key}", getattr(t, key))
     if t.devices != "auto":

@@ -79,7 +79,8 @@ def _describe_studio(path: Path, obj: Mapping[str, Any]) -> dict[str, Any]:
     model = plain_value(config.get("model")) if isinstance(config, Mapping) else {}
     model = model if isinstance(model, dict) else {}
     family, state = identify_checkpoint(obj, path)
-    if family.name != "astroclip-studio":
+    v2 = model.get("family") == "astroclip-v2" and family.name == "astroclip-v2"
+    if family.name != "astroclip-studio" and not v2:
         raise CheckpointError(path, "an AstroCLIP Studio run configuration with weights of "
                                     f"another model ({family.name})")
     metas = [v for v in state.values() if isinstance(v, TensorMeta)]
@@ -87,8 +88,9 @@ def _describe_studio(path: Path, obj: Mapping[str, Any]) -> dict[str, Any]:
         "file": str(path),
         "kind": "model checkpoint",
         "family": "astroclip-studio",
-        "description": "AstroCLIP Studio model "
-                       f"({model.get('image_encoder')} + {model.get('spectrum_encoder')})",
+        "description": "AstroCLIP Studio model " + (
+            "(official v2 architecture, heads trained here)" if v2 else
+            f"({model.get('image_encoder')} + {model.get('spectrum_encoder')})"),
         "embeds": "images and spectra",
         "embedding_dim": model.get("embedding_dim") or embedding_size(family, state),
         "parameters": sum(m.numel for m in metas),

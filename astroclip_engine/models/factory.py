@@ -33,14 +33,24 @@ EXPORT_VERSION = 1
 
 
 def build_model(config: ModelConfig) -> AstroCLIP:
-    """A freshly initialised AstroCLIP with the encoders `config` names (reads no file)."""
+    """A freshly initialised AstroCLIP with the encoders `config` names (reads no file); an
+    official v2 model (`models.v2.build`) when `config.family` is "astroclip-v2"."""
+    if config.family == "astroclip-v2":
+        from astroclip_engine.models.v2.build import build_v2
+
+        return build_v2(config)  # type: ignore[return-value]
     return AstroCLIP(config, build_image_encoder(config.image_encoder),
                      build_spectrum_encoder(config.spectrum_encoder))
 
 
 def load_pretrained(config: ModelConfig) -> AstroCLIP:
     """An AstroCLIP for training: the Stein ResNet-50 (`config.image_checkpoint`) and spender
-    (`config.spectrum_checkpoint`) encoders when named, fresh ones otherwise."""
+    (`config.spectrum_checkpoint`) encoders when named, fresh ones otherwise; for
+    "astroclip-v2" the AstroDINO and SpecFormer backbones under fresh heads."""
+    if config.family == "astroclip-v2":
+        from astroclip_engine.models.v2.build import load_v2
+
+        return load_v2(config)  # type: ignore[return-value]
     image = _encoder(config, "image", "resnet50", "a Stein ResNet-50", build_image_encoder,
                      load_stein_image_encoder)
     spectrum = _encoder(config, "spectrum", "spender", "spender", build_spectrum_encoder,

@@ -78,7 +78,8 @@ FAMILIES: tuple[Family, ...] = (
 
 def _strip_model_prefix(state: Mapping[str, Any]) -> dict[str, Any]:
     """Lightning checkpoints of this project keep the AstroCLIP at `model.*`."""
-    if any(k.startswith("model.image_head.") for k in state):
+    if any(k.startswith(("model.image_head.", "model.image_encoder.cross_attention."))
+           for k in state):
         return {k[len("model."):]: v for k, v in state.items() if k.startswith("model.")}
     return dict(state)
 
@@ -146,6 +147,8 @@ def load_embedding_model(path: str | Path) -> EmbeddingModel:
     obj = read_pickled_checkpoint(path) if zipfile.is_zipfile(path) else None
     if obj is None or is_studio_checkpoint(obj):
         model, config = load_astroclip(path)  # weights_only, with its own error messages
+        if config.model.family == "astroclip-v2":  # trained here (preset paper-v2)
+            return model.eval()  # type: ignore[return-value]
         return StudioModel(model, config).eval()
     family, state = identify_checkpoint(obj, path)
     if family.name == "seed-a":

@@ -8,9 +8,12 @@ k-NN redshift R^2 of every validation epoch.
   gradients equal those of one process holding the whole batch. Ranks may keep different numbers
   of valid pairs, so each rank pads its embeddings back to the loader's batch size before the
   gather and the gathered validity mask removes the padding.
-- Optimiser: Adam (lr, weight decay from `config.optim`) over the trainable parameters, with
-  `config.optim.schedule` "cosine" (cosine annealing from lr to 0 over all steps, updated every
-  step; extending `max_epochs` on resume stretches it over the new total) or "constant".
+- Optimiser: Adam or AdamW (`config.optim.optimizer`; lr, weight decay from `config.optim`) over
+  the trainable parameters, with `config.optim.schedule` "cosine" (cosine annealing from lr to 0
+  over all steps, updated every step, after a linear warm-up over `warmup_fraction` of them;
+  extending `max_epochs` on resume stretches it over the new total) or "constant".
+- `model.family` "astroclip-v2" (preset paper-v2) trains the official v2 model: its own
+  preprocessing and the fixed logit scale 15.5.
 - Validation R^2: leave-one-out k-NN regression of the redshift on the validation embeddings
   (`knn.knn_regress`, k = `config.trainer.val_knn_k`, uniform, cosine). For a query galaxy its
   own row is excluded from the keys, in-modal and cross-modal alike (its own partner in the other
@@ -35,6 +38,8 @@ from astroclip_engine.knn import knn_regress, r2_score
 from astroclip_engine.losses import clip_loss
 from astroclip_engine.models.clip import AstroCLIP
 from astroclip_engine.models.factory import build_model
+from astroclip_engine.models.v2.model import LOGIT_SCALE as V2_LOGIT_SCALE
+from astroclip_engine.models.v2.model import AstroClipV2
 
 R2_PAIRS = MODALITY_PAIRS
 """(query modality, key modality) of the validation R^2 metrics."""
@@ -77,13 +82,8 @@ class AstroCLIPModule(L.LightningModule):
             return None
         if rows.numel() == 0:  # keep the collectives of every rank aligned; masked out below
             rows = torch.zeros(1, dtype=torch.long, device=valid.device)
-        images = prepare_images(batch["image"][rows], cfg.model, train=augment,
-                                noise_sigma=cfg.data.image_noise)
-        spectra = prepare_spectra(batch["spectrum"][rows], train=augment,
-                                  stddev=self.spectrum_stddev,
-                                  noise_scale=cfg.data.spectrum_noise)
-        image_emb = self.model.encode_image(images)
-        spectrum_emb = self.model.encode_spectrum(spectra)
+        image_emb, spectrum_emb = self._encode(batch["image"][rows], batch["spectrum"][rows],
+                                               augment)
         if distributed:
             size = batch["spectrum"].shape[0]
             all_image, keep = self._gather_padded(image_emb, rows, valid, size)
@@ -91,7 +91,7 @@ class AstroCLIPModule(L.LightningModule):
             all_image, all_spectrum = all_image[keep], all_spectrum[keep]
         else:
             all_image, all_spectrum = image_emb, spectrum_emb
-        logit_scale = self.model.logit_scale
+        logit_scale = self._logit_scale()
         if all_image.shape[0] < 2:  # DDP only: no pairs anywhere; a zero loss keeps the graph
             loss = 0.0 * (image_emb.sum() + spectrum_emb.sum() + logit_scale)
         else:
@@ -105,6 +105,27 @@ class AstroCLIPModule(L.LightningModule):
             self.log("train/lr", self._current_lr(), on_step=True, on_epoch=False)
         return {"loss": loss, "image_emb": image_emb.detach(),
                 "spectrum_emb": spectrum_emb.detach(), "rows": rows, "valid": valid}
+
+    def _encode(self, images: Tensor, spectra: Tensor, augment: bool) -> tuple[Tensor, Tensor]:
+        """L2-normalised (image, spectrum) embeddings of raw pairs, each model with its own
+        preprocessing: the official one for v2 (ToRGB + crop 144; SpecFormer standardises its
+        input itself; no augmentation), `data.transforms` otherwise."""
+        cfg = self.run_config
+        if isinstance(self.model, AstroClipV2):
+            normalize = torch.nn.functional.normalize
+            return (normalize(self.model.encode_image(self.model.prepare_images(images)), dim=-1),
+                    normalize(self.model.encode_spectrum(spectra.float()), dim=-1))
+        images = prepare_images(images, cfg.model, train=augment,
+                                noise_sigma=cfg.data.image_noise)
+        spectra = prepare_spectra(spectra, train=augment, stddev=self.spectrum_stddev,
+                                  noise_scale=cfg.data.spectrum_noise)
+        return self.model.encode_image(images), self.model.encode_spectrum(spectra)
+
+    def _logit_scale(self) -> Tensor:
+        """The model's inverse temperature; v2's is fixed at 15.5 (as the official loss)."""
+        if isinstance(self.model, AstroClipV2):
+            return torch.tensor(V2_LOGIT_SCALE, device=self.device)
+        return self.model.logit_scale
 
     def _gather_padded(self, emb: Tensor, rows: Tensor, valid: Tensor,
                        size: int) -> tuple[Tensor, Tensor]:
@@ -156,11 +177,14 @@ class AstroCLIPModule(L.LightningModule):
     def configure_optimizers(self) -> dict[str, Any]:
         optim = self.run_config.optim
         params = [p for p in self.parameters() if p.requires_grad]
-        optimizer = torch.optim.Adam(params, lr=optim.lr, weight_decay=optim.weight_decay)
+        make = torch.optim.AdamW if optim.optimizer == "adamw" else torch.optim.Adam
+        optimizer = make(params, lr=optim.lr, weight_decay=optim.weight_decay)
         if optim.schedule == "constant":
             return {"optimizer": optimizer}
         total = max(1, int(self.trainer.estimated_stepping_batches))
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_factor(total))
+        factor = (warmup_cosine_factor(total, int(optim.warmup_fraction * total))
+                  if optim.warmup_fraction > 0 else cosine_factor(total))
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
         return {"optimizer": optimizer,
                 "lr_scheduler": {"scheduler": scheduler, "interval": "step", "frequency": 1}}
 
@@ -170,6 +194,19 @@ def cosine_factor(total_steps: int):
 
     def factor(step: int) -> float:
         return 0.5 * (1.0 + math.cos(math.pi * min(step, total_steps) / total_steps))
+
+    return factor
+
+
+def warmup_cosine_factor(total_steps: int, warmup_steps: int):
+    """LR multiplier: linear from 1 / warmup to 1 over `warmup_steps`, then the cosine of
+    `cosine_factor` over the remaining steps."""
+    cosine = cosine_factor(max(1, total_steps - warmup_steps))
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        return cosine(step - warmup_steps)
 
     return factor
 

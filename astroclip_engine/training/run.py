@@ -29,6 +29,7 @@ from astroclip_engine.data.datamodule import PairedDataModule
 from astroclip_engine.errors import CheckpointError, ConfigError
 from astroclip_engine.jobs import CancelToken, Reporter
 from astroclip_engine.models.factory import load_pretrained
+from astroclip_engine.models.v2.build import resolve_sizes
 from astroclip_engine.training.callbacks import (
     AtomicCheckpointIO,
     GracefulStop,
@@ -157,6 +158,7 @@ def train(
     `reporter`; SIGTERM / SIGINT or `cancel` stop cleanly (state "cancelled", last.ckpt saved).
     """
     config = config.check()
+    config = config.replace(model=resolve_sizes(config.model))  # v2: sizes from the files
     rd = RunDir(run_dir)
     zero = environment_rank() == 0
     if zero:
@@ -225,6 +227,7 @@ def _fit(config: RunConfig, rd: RunDir, checkpoint: Path | None, recorder: RunRe
         max_epochs=config.trainer.max_epochs,
         limit_train_batches=config.trainer.limit_train_batches,
         limit_val_batches=config.trainer.limit_val_batches,
+        gradient_clip_val=config.trainer.gradient_clip_val,
         log_every_n_steps=config.trainer.log_every_n_steps,
         num_sanity_val_steps=0,
         enable_progress_bar=False,

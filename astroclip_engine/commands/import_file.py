@@ -1,4 +1,5 @@
-"""`astroclip import FILE --out PROJECT`: a published embeddings file as an explorer project."""
+"""`astroclip import FILE --out PROJECT` (alias `astroclip open`): a published embeddings file
+as an explorer project."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from astroclip_engine.jobs import TqdmReporter
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "import", help="turn a published embeddings file (official AstroCLIP HDF5, seed npz) "
-                       "into a project the explorer opens",
+        "import", aliases=["open"],
+        help="turn a published embeddings file (official AstroCLIP HDF5, seed npz) into a "
+             "project the explorer opens ('open' is the same command)",
         description="Reads only the embedding, id, redshift and property columns (never the "
                     "images or raw spectra) and writes PROJECT/embeddings.h5 + project.yaml.")
     parser.add_argument("file", help="*_embeddings.hdf5 or embeddings .npz")

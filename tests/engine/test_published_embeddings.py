@@ -102,3 +102,14 @@ def test_pickled_object_arrays_in_an_npz_are_never_loaded(tmp_path) -> None:
     with pytest.raises(DataFormatError, match="object"):
         import_embeddings(path, tmp_path / "project")
     assert not (tmp_path / "project" / "embeddings.h5").exists()
+
+
+def test_open_is_import_under_another_name(files, tmp_path, capsys) -> None:
+    from astroclip_engine.cli import main
+
+    out = tmp_path / "opened"
+    assert main(["open", str(files["npz"]), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(Project.load(out).root)
+    with EmbeddingStore(Project.load(out).store) as store, np.load(files["npz"]) as reference:
+        np.testing.assert_array_equal(store.targetids, reference["targetid"])
+        assert store.embeddings("spectrum").shape == reference["spectra"].shape

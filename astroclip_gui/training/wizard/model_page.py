@@ -49,7 +49,7 @@ class ModelPage(QWizardPage):
         self.preset = QComboBox()
         self.preset.addItems(list_presets())
         self.dim = QSpinBox()
-        self.dim.setRange(2, 512)
+        self.dim.setRange(2, 4096)  # paper-v2 trains 1024-d heads
         self.batch = QSpinBox()
         self.batch.setRange(2, 65536)
         self.epochs = QSpinBox()

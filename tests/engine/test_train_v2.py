@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import h5py
@@ -103,6 +104,12 @@ def test_paper_v2_trains_the_heads_only_and_the_checkpoint_embeds(
     assert type(optimizer["state"]) is dict and len(optimizer["state"]) == len(
         [k for k in heads if state[k].is_floating_point()])
     assert optimizer["param_groups"][0]["weight_decay"] == 0.05
+
+    capsys.readouterr()
+    assert main(["info", str(last), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["family"], info["embedding_dim"]) == ("astroclip-studio", 16)
+    assert "official v2" in info["description"]
 
     emb = tmp_path / "emb.h5"
     assert main(["embed", "--checkpoint", str(last), "--data", str(mock_survey),

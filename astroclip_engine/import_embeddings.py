@@ -4,8 +4,9 @@ PROJECT/embeddings.h5 is written in the store layout (`store.py`) from the file'
 columns (L2-normalised here; the published files are not), ids, redshifts and, for the official
 PROVABGS table, the four properties; PROJECT/project.yaml names it. The published files have no
 train/test split: a fixed 80/20 split by row (seeded) is recorded so k-NN evaluation works.
-Rows without a finite embedding get `valid = False`. The store records no dataset (the explorer
-shows the map, search and properties, not images or spectra) and keeps the source path in the
+Rows without a finite embedding get `valid = False`. When the file also stores images or
+spectra (`data.published_pairs`) the store records it as its dataset and the explorer shows
+them; otherwise no dataset (map, search and properties only). The source path is kept in the
 attribute `imported_from`. With `umap=True` the image map is computed
 too (`projection.project_store`).
 """
@@ -18,6 +19,7 @@ import h5py
 import numpy as np
 
 from astroclip_engine.atomic import atomic_path
+from astroclip_engine.data.published_pairs import holds_pairs
 from astroclip_engine.errors import DataFormatError
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
 from astroclip_engine.knn import l2_normalize
@@ -67,8 +69,9 @@ def import_embeddings(source: str | Path, out: str | Path, *, umap: bool = False
     root = Path(out).expanduser().resolve()
     root.mkdir(parents=True, exist_ok=True)
     store = root / STORE_NAME
+    shown = str(source.resolve()) if holds_pairs(source) else ""  # its images / spectra
     info = StoreInfo(embedding_dim=data.embedding_dim, checkpoint=f"published:{source.name}",
-                     checkpoint_sha256="", dataset_path="")  # no paired dataset to show
+                     checkpoint_sha256="", dataset_path=shown)
     with atomic_path(store) as tmp:
         write_store(tmp, image=columns["image"], spectrum=columns["spectrum"], targetid=targetid,
                     row=np.arange(n, dtype=np.int64), split=split, redshift=redshift,

@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
             assert loaded is not None
             z = float(loaded.store.redshift[index])
             title = f"TARGETID {int(loaded.store.targetids[index])} · z = {z:.4f}"
-            self.image_view.set_image(image, title)
+            self.image_view.set_image(image, title, self.controller.image_kind())
             self.spectrum_view.set_spectrum(spectrum, z, None, title)
             self.properties.set_rows(self.controller.property_rows(index))
             self.session.set("active_targetid", int(loaded.store.targetids[index]))

@@ -153,15 +153,17 @@ def write_seed_b(path: Path, widths: tuple[int, ...] = (256, 128, 128, 128), see
         return save_on_gpu(top, path)
 
 
-def write_official_hdf5(path: Path, n: int = 40, dim: int = 32, seed: int = 2) -> Path:
-    """`embed_astroclip.py` layout: image/spectrum embeddings, object_id, raw image/spectrum."""
+def write_official_hdf5(path: Path, n: int = 40, dim: int = 32, seed: int = 2,
+                        spectrum_length: int = 64) -> Path:
+    """`embed_astroclip.py` layout: image/spectrum embeddings, object_id, the RGB image crops
+    and the spectra (7781 bins in the real files)."""
     rng = np.random.default_rng(seed)
     with h5py.File(path, "w") as f:
         f.create_dataset("image_embeddings", data=rng.normal(size=(n, dim)).astype("f4"))
         f.create_dataset("spectrum_embeddings", data=rng.normal(size=(n, dim)).astype("f4"))
         f.create_dataset("object_id", data=np.arange(1000, 1000 + n, dtype="i8"))
         f.create_dataset("image", data=rng.random((n, 3, 16, 16), dtype="f4"))
-        f.create_dataset("spectrum", data=rng.random((n, 64, 1), dtype="f4"))
+        f.create_dataset("spectrum", data=rng.random((n, spectrum_length, 1), dtype="f4"))
     return path
 
 

@@ -20,6 +20,7 @@ from astroclip_engine.data.desi_fits import find_redrock, is_desi_coadd, read_de
 from astroclip_engine.data.legacy_fits import NonFinitePixelsWarning, read_legacy_cutout
 from astroclip_engine.data.parquet import ParquetDataset
 from astroclip_engine.data.provabgs import PropertyTable
+from astroclip_engine.data.published_pairs import PublishedPairs, holds_pairs
 from astroclip_engine.data.release import ReleaseDataset, release_groups
 from astroclip_engine.data.schema import PairedDataset
 from astroclip_engine.errors import DataFormatError, reading
@@ -84,6 +85,8 @@ def _fits_kind(path: Path) -> str:
 def open_dataset(path: str | Path, properties: str | Path | None = None) -> PairedDataset:
     """Open a paired dataset, detecting its format; a sidecar property table is joined."""
     path = Path(path)
+    if path.is_file() and holds_pairs(path):  # a published embeddings file with its images
+        return PublishedPairs(path)
     kind = detect_format(path)
     if kind == "hdf5-release":
         return ReleaseDataset(path, properties)

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from astroclip_engine.errors import AstroClipError
 from astroclip_engine.project import Project
-from astroclip_gui.explorer.engine_access import open_paired, to_rgb
+from astroclip_gui.explorer.engine_access import image_kind, open_paired, to_rgb
 from astroclip_gui.explorer.export import export_rows_csv
 from astroclip_gui.explorer.find import find_index
 from astroclip_gui.explorer.fits_query import FitsQueryResult, embed_fits
@@ -148,14 +148,20 @@ class ExplorerController(QObject):
                  and np.any((image != 0) & ~np.isnan(image))]
         out: list[np.ndarray | None] = [None] * len(indices)
         shapes = {images[k].shape for k in shown}
+        kind = image_kind(loaded.dataset)
         if len(shapes) == 1:  # the usual case: one conversion for the whole gallery
-            rgb = to_rgb(downsample(np.stack([images[k] for k in shown]), size))
+            rgb = to_rgb(downsample(np.stack([images[k] for k in shown]), size), kind)
             for j, k in enumerate(shown):
                 out[k] = rgb[j]
         else:
             for k in shown:
-                out[k] = to_rgb(downsample(images[k], size))
+                out[k] = to_rgb(downsample(images[k], size), kind)
         return out
+
+    def image_kind(self) -> str:
+        """How the loaded dataset's images are displayed ("flux" or "rgb", see to_rgb)."""
+        loaded = self.state.loaded
+        return image_kind(loaded.dataset if loaded is not None else None)
 
     def describe(self, index: int) -> str:
         loaded = self.state.loaded

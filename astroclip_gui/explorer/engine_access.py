@@ -29,9 +29,19 @@ def open_paired(path: str | Path) -> Any:
     return open_dataset(path)
 
 
-def to_rgb(image: np.ndarray) -> np.ndarray:
-    """(3, H, W) g, r, z nanomaggies -> (H, W, 3) float RGB in [0, 1] (legacy survey mapping)."""
+def to_rgb(image: np.ndarray, kind: str = "flux") -> np.ndarray:
+    """(..., 3, H, W) g, r, z nanomaggies -> (..., H, W, 3) float RGB in [0, 1] (legacy survey
+    mapping). kind "rgb": the image is already display RGB in band order (B, G, R; a published
+    file's, `data.published_pairs`) and is only reordered."""
+    if kind == "rgb":
+        rgb = np.moveaxis(np.asarray(image, dtype=np.float32)[..., ::-1, :, :], -3, -1)
+        return np.clip(np.nan_to_num(rgb), 0.0, 1.0)
     return legacy_rgb(np.asarray(image, dtype=np.float32), channels_last=True)
+
+
+def image_kind(dataset: Any) -> str:
+    """"rgb" for datasets whose images are already display RGB, else "flux"."""
+    return str(getattr(dataset, "image_kind", "flux"))
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,11 @@ def stretch_band(band: np.ndarray, stretch: str) -> np.ndarray:
     raise ValueError(f"unknown stretch {stretch!r}; expected one of {STRETCHES}")
 
 
-def render_image(image: np.ndarray, band: str, stretch: str) -> np.ndarray:
-    """(3, H, W) nanomaggies -> (H, W, 3) or (H, W) floats in [0, 1] for display."""
+def render_image(image: np.ndarray, band: str, stretch: str, kind: str = "flux") -> np.ndarray:
+    """(3, H, W) nanomaggies (or display RGB, kind "rgb") -> (H, W, 3) or (H, W) floats in
+    [0, 1] for display."""
     if band == RGB:
-        return to_rgb(image)
+        return to_rgb(image, kind)
     return stretch_band(image[BANDS.index(band)], stretch)
 
 
@@ -50,6 +51,7 @@ class GalaxyImageView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.image: np.ndarray | None = None
+        self.kind = "flux"
         self.band_box = QComboBox()
         self.band_box.addItems([RGB, *BANDS])
         self.band_box.setToolTip("Legacy Surveys RGB (R = z, G = r, B = g) or a single band")
@@ -85,9 +87,11 @@ class GalaxyImageView(QWidget):
     def showing_placeholder(self) -> bool:
         return self.stack.currentWidget() is self.placeholder
 
-    def set_image(self, image: np.ndarray | None, title: str = "") -> None:
-        """Show a (3, H, W) g, r, z image (None or all zeros shows a placeholder)."""
+    def set_image(self, image: np.ndarray | None, title: str = "", kind: str = "flux") -> None:
+        """Show a (3, H, W) g, r, z image (None or all zeros shows a placeholder); kind "rgb":
+        already display RGB (a published file's images)."""
         self.image = image
+        self.kind = kind
         self.title.setText(title)
         self._redraw()
 
@@ -100,7 +104,7 @@ class GalaxyImageView(QWidget):
             return
         assert self.image is not None
         shown = render_image(self.image, self.band_box.currentText(),
-                             self.stretch_box.currentText())
+                             self.stretch_box.currentText(), self.kind)
         self.item.setImage((shown * 255).astype(np.uint8), levels=(0, 255))
         self.viewbox.autoRange(padding=0)
         self.stack.setCurrentWidget(self.canvas)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 
@@ -62,4 +63,30 @@ def test_fits_query_with_a_seed_checkpoint_in_the_explorer(qtbot, tmp_path, mock
     qtbot.waitUntil(lambda: window.state.neighbours is not None, timeout=60000)
     assert window.state.external.targetid == 39633345008634465
     assert len(window.state.neighbours.indices) > 0
+    window.runner.wait(10000)
+
+
+def test_imported_file_with_images_and_spectra_shows_them(qtbot, tmp_path) -> None:
+    from astroclip_engine.cli import main
+    from astroclip_engine.constants import N_SPECTRUM_BINS
+    from tests.published_files import write_official_hdf5
+
+    source = write_official_hdf5(tmp_path / "astroclip_embeddings.hdf5", n=N_ROWS,
+                                 spectrum_length=N_SPECTRUM_BINS)
+    with h5py.File(source, "r+") as f:  # smooth RGB crops: a red-to-blue gradient
+        ramp = np.linspace(0, 1, 16, dtype="f4")
+        f["image"][...] = np.stack([np.broadcast_to(ramp, (16, 16)), np.full((16, 16), 0.3),
+                                    np.broadcast_to(ramp[::-1], (16, 16))])
+    out = tmp_path / "project"
+    assert main(["import", str(source), "--out", str(out), "--umap"]) == 0
+    window = open_window(qtbot, tmp_path / "settings", out)
+    x, y = window.map_view.xy[7]
+    assert window.map_view.click_at(float(x), float(y)) == 7
+    qtbot.waitUntil(lambda: not window.image_view.showing_placeholder, timeout=10000)
+    assert window.image_view.kind == "rgb"
+    shown = window.image_view.item.image
+    assert shown.shape == (16, 16, 3)
+    np.testing.assert_allclose(shown[0, -1] / 255, [1.0, 0.3, 0.0], atol=0.01)  # R, G, B
+    assert not window.spectrum_view.showing_placeholder
+    window.grab().save(str(tmp_path.parent / "imported-images.png"))
     window.runner.wait(10000)

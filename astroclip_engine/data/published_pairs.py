@@ -51,8 +51,8 @@ def holds_pairs(path: str | Path) -> bool:
     """Whether a published embeddings file also stores images or spectra the explorer shows."""
     try:
         data = open_published(path)
-    except DataFormatError:
-        return False
+    except (DataFormatError, OSError, KeyError, ValueError, RuntimeError, TypeError):
+        return False  # not one (or damaged): the data readers describe or refuse it
     return data.layout != "hdf5-table" and bool(_image_key(data) or _spectrum_key(data))
 
 

@@ -17,17 +17,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from astroclip_engine.errors import StoreError
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
 from astroclip_engine.knn import l2_normalize
+from astroclip_engine.modalities import MAP_MODALITIES, MapModality  # noqa: F401 (re-export)
 from astroclip_engine.store import EmbeddingStore, array_sha256, update_store
 
-MapModality = Literal["image", "spectrum", "joint"]
-MAP_MODALITIES: tuple[str, ...] = ("image", "spectrum", "joint")
 PCA_INIT_ABOVE = 50_000
 """Above this many points UMAP starts from PCA instead of the (slow) spectral layout."""
 

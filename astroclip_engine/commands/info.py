@@ -6,8 +6,6 @@ import argparse
 import json
 from typing import Any
 
-from astroclip_engine.data.open import DEFAULT_SAMPLE, describe
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -15,15 +13,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("path", help="data file or folder")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--properties", metavar="CAT", help="PROVABGS table to join on TARGETID")
-    parser.add_argument("--sample", type=int, default=DEFAULT_SAMPLE, metavar="N",
-                        help=f"rows checked for zero / NaN data (default {DEFAULT_SAMPLE})")
+    parser.add_argument("--sample", type=int, default=None, metavar="N",
+                        help="rows checked for zero / NaN data (default: data.open."
+                             "DEFAULT_SAMPLE, 1000)")
     parser.add_argument("--full", action="store_true", help="check every row (slow on big files)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    info = describe(args.path, properties=args.properties,
-                    sample=None if args.full else max(args.sample, 1))
+    from astroclip_engine.data.open import DEFAULT_SAMPLE, describe  # numpy + h5py: not for --help
+
+    sample = DEFAULT_SAMPLE if args.sample is None else max(args.sample, 1)
+    info = describe(args.path, properties=args.properties, sample=None if args.full else sample)
     print(json.dumps(info, indent=2) if args.json else format_info(info))
     return 0
 

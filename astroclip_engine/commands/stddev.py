@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
-from astroclip_engine.data.open import open_dataset
-from astroclip_engine.data.stddev import save_spectrum_stddev, spectrum_stddev_stats
 from astroclip_engine.jobs import TqdmReporter
 
 
@@ -26,6 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from astroclip_engine.data.open import open_dataset
+    from astroclip_engine.data.stddev import save_spectrum_stddev, spectrum_stddev_stats
+
     dataset = open_dataset(args.data)
     try:
         result = spectrum_stddev_stats(dataset, reporter=TqdmReporter(), max_rows=args.max_rows)

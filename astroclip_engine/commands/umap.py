@@ -6,7 +6,7 @@ import argparse
 import json
 
 from astroclip_engine.jobs import TqdmReporter
-from astroclip_engine.projection import MAP_MODALITIES
+from astroclip_engine.modalities import MAP_MODALITIES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

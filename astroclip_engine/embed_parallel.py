@@ -20,6 +20,7 @@ from typing import Any
 
 import h5py
 import lightning as L
+import torch
 
 from astroclip_engine.embed import (
     _embed_batch,
@@ -30,6 +31,7 @@ from astroclip_engine.embed import (
     partial_path,
 )
 from astroclip_engine.errors import StoreError
+from astroclip_engine.inference import prepare_model
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
 from astroclip_engine.store import StoreInfo
 
@@ -58,6 +60,7 @@ def embed_distributed(
     properties: str | Path | None = None,
     batch_size: int = 64,
     restart: bool = False,
+    precision: str = "32",
     reporter: Reporter | None = None,
     cancel: CancelToken | None = None,
 ) -> Path:
@@ -78,7 +81,7 @@ def embed_distributed(
                          checkpoint_sha256=file_sha256(checkpoint),
                          dataset_path=str(Path(ds.path).resolve()))
         module = _ShardEmbedder(model, config.model, ds, info, out, batch_size, restart,
-                                reporter or null_reporter, cancel)
+                                precision, reporter or null_reporter, cancel)
         trainer.predict(module, return_predictions=False)  # starts the other ranks
         module.close_part()
         trainer.strategy.barrier("embed parts written")
@@ -94,12 +97,14 @@ class _ShardEmbedder(L.LightningModule):
     """predict_step embeds one batch of this rank's shard into its part file."""
 
     def __init__(self, model: Any, model_config: Any, ds: Any, info: StoreInfo, out: Path,
-                 batch_size: int, restart: bool, reporter: Reporter,
+                 batch_size: int, restart: bool, precision: str, reporter: Reporter,
                  cancel: CancelToken | None) -> None:
         super().__init__()
+        # channels-last weights; Lightning then moves the model to the rank's device
+        prepare_model(model, torch.device("cpu"), "32")
         self.model, self.model_config, self.ds, self.info = model, model_config, ds, info
         self.out, self.batch_size, self.restart = out, batch_size, restart
-        self.reporter, self.cancel = reporter, cancel
+        self.reporter, self.cancel, self.precision = reporter, cancel, precision
         self.part: h5py.File | None = None
         self.start_row = self.stop_row = 0
 
@@ -122,7 +127,8 @@ class _ShardEmbedder(L.LightningModule):
         if self.cancel is not None:
             self.cancel.raise_if_cancelled()
         start, stop = (int(v) for v in batch)
-        rows = _embed_batch(self.ds, self.model, self.model_config, self.device, start, stop)
+        rows = _embed_batch(self.ds, self.model, self.model_config, self.device, start, stop,
+                            self.precision)
         assert self.part is not None
         offset = start - self.start_row
         with _write_errors(Path(self.part.filename), start):

@@ -108,13 +108,13 @@ def build_demo_project(
     max_epochs: int | None = None,
     reporter: Reporter | None = None,
     cancel: CancelToken | None = None,
-    run_command: Callable[[Sequence[str]], int] | None = None,
+    *,
+    run_command: Callable[[Sequence[str]], int],
 ) -> Project:
-    """Build (or finish building) the demo project in `root` and return it."""
-    from astroclip_engine.cli import main as cli_main
-
+    """Build (or finish building) the demo project in `root` and return it; `run_command`
+    runs one `astroclip` command (the CLI passes its own `main`) and returns its exit code."""
     report = reporter or null_reporter
-    run = run_command or cli_main
+    run = run_command
     layout = DemoLayout(Path(root).expanduser().resolve())
     layout.root.mkdir(parents=True, exist_ok=True)
     steps = demo_steps(layout, n, image_size, max_epochs)

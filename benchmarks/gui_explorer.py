@@ -27,10 +27,10 @@ def run(quick: bool = False) -> list[dict]:
     import psutil
     from PySide6.QtWidgets import QApplication
 
+    from astroclip_gui.explorer.selection import box_polygon
     from astroclip_gui.main_window import MainWindow
-    from astroclip_gui.selection import box_polygon
     from astroclip_gui.session import Session
-    from astroclip_gui.synthetic import build_synthetic_project
+    from tests.synthetic import build_synthetic_project
 
     n = 50_000 if quick else 200_000
     tmp = tempfile.TemporaryDirectory()

@@ -45,7 +45,7 @@ def explorer_load(n: int, clicks: int, folder: Path, first_mark: int | None = No
 
     from astroclip_gui.main_window import MainWindow
     from astroclip_gui.session import Session
-    from astroclip_gui.synthetic import build_synthetic_project
+    from tests.synthetic import build_synthetic_project
 
     project = build_synthetic_project(folder / "load", n=n, n_rows=256, dim=16, n_clusters=12,
                                       image_size=32, seed=4)

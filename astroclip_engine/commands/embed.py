@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from astroclip_engine.jobs import TqdmReporter
+from astroclip_engine.commands._progress import add_progress_option, progress_reporter
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="processes (GPUs) per node (default 1: one process, --device)")
     scale.add_argument("--num-nodes", type=int, default=1, metavar="NODES")
     scale.add_argument("--accelerator", default="auto", help="gpu, cpu or auto (with --devices)")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -42,13 +43,13 @@ def run(args: argparse.Namespace) -> int:
                                 num_nodes=args.num_nodes, accelerator=args.accelerator,
                                 properties=args.properties, batch_size=args.batch_size,
                                 restart=args.restart, precision=args.precision,
-                                reporter=TqdmReporter())
+                                reporter=progress_reporter(args))
         print(out)
         return 0
     from astroclip_engine.embed import embed_dataset
 
     out = embed_dataset(args.checkpoint, args.data, args.out, properties=args.properties,
                         batch_size=args.batch_size, device=args.device, restart=args.restart,
-                        precision=args.precision, reporter=TqdmReporter())
+                        precision=args.precision, reporter=progress_reporter(args))
     print(out)
     return 0

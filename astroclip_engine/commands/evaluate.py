@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from astroclip_engine.jobs import TqdmReporter
+from astroclip_engine.commands._progress import add_progress_option, progress_reporter
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="skip the supervised CNN on raw images")
     parser.add_argument("--no-few-shot", action="store_true", help="skip the few-shot MLP")
     parser.add_argument("--json", action="store_true", help="print report.json on stdout")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from astroclip_engine.errors import StoreError
     from astroclip_engine.evaluation import compare_stores, evaluate_store
 
-    reporter = TqdmReporter()
+    reporter = progress_reporter(args)
     if args.compare:
         stores = ([args.store] if args.store else []) + args.compare
         result = compare_stores(stores, args.out, properties=args.properties, k=args.k,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from astroclip_engine.jobs import TqdmReporter
+from astroclip_engine.commands._progress import add_progress_option, progress_reporter
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,6 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="rows per release group")
     parser.add_argument("--check", action="store_true",
                         help="run the realism checks afterwards; exit 1 if any fails")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from astroclip_engine.data.mock import generate_mock, mock_properties_path
 
     out = generate_mock(args.out, args.n, seed=args.seed, image_size=args.size,
-                        group_size=args.group_size, reporter=TqdmReporter())
+                        group_size=args.group_size, reporter=progress_reporter(args))
     print(f"mock survey: {out}")
     print(f"properties:  {mock_properties_path(out)}")
     if not args.check:

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from astroclip_engine.commands._progress import add_progress_option
 from astroclip_engine.config import RunConfig, list_presets, load_preset
 from astroclip_engine.errors import ConfigError
 
@@ -150,8 +151,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory")
     parser.add_argument("--resume", action="store_true",
                         help="continue RUN_DIR from checkpoints/last.ckpt")
-    parser.add_argument("--progress", choices=("bar", "json", "none"), default="bar",
-                        help="progress on stderr as a bar, on stdout as JSON lines, or none")
+    add_progress_option(parser)
     add_train_options(parser)
     parser.set_defaults(func=run)
 

@@ -28,6 +28,7 @@ from astroclip_engine.config import RunConfig, config_diff
 from astroclip_engine.data.datamodule import PairedDataModule
 from astroclip_engine.errors import CheckpointError, ConfigError
 from astroclip_engine.jobs import CancelToken, Reporter
+from astroclip_engine.models.factory import load_pretrained
 from astroclip_engine.training.callbacks import (
     AtomicCheckpointIO,
     GracefulStop,
@@ -204,7 +205,8 @@ def _fit(config: RunConfig, rd: RunDir, checkpoint: Path | None, recorder: RunRe
     L.seed_everything(config.trainer.seed, workers=True, verbose=False)
     datamodule = PairedDataModule.from_config(config)
     datamodule.setup("fit")  # a dataset without valid pairs fails here, before any training
-    module = AstroCLIPModule(config, spectrum_stddev=_load_stddev(config))
+    module = AstroCLIPModule(config, spectrum_stddev=_load_stddev(config),
+                             model=load_pretrained(config.model))
     progress = ProgressCallback(recorder, every_n_steps=config.trainer.log_every_n_steps)
     stopper = GracefulStop(rd.last_checkpoint, cancel)
     # Two savers: Lightning's save_last only writes last.ckpt when a top-k checkpoint was saved.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from astroclip_gui.widgets.density import density_rgba
-from astroclip_gui.widgets.density_pyramid import DensityPyramid
+from astroclip_gui.explorer.views.density import density_rgba
+from astroclip_gui.explorer.views.density_pyramid import DensityPyramid
 
 COLOURS = np.array([[255, 0, 0, 255], [0, 0, 255, 255]], dtype=np.uint8)
 

@@ -9,7 +9,8 @@ The floor, cosine_knn and search latencies are medians of single calls taken in 
 (a load change hits all three alike), so their ratios to the floor hold on a busy machine.
 At 1,000,000 x 128 (above `search.ANN_THRESHOLD`): `SimilaritySearch.search` answering from its
 hnswlib index (build including the ef calibration, median latency, recall@16 against exact
-search on 200 galaxies other than the calibration sample) at ef = 128 and at the calibrated ef.
+search on 200 galaxies drawn apart from the calibration sample) at ef = 128 and at the calibrated
+ef.
 `quick=True` uses N = 20,000 (100,000 for the index) and fewer repetitions.
 """
 

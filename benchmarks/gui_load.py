@@ -82,6 +82,7 @@ def explorer_load(n: int, clicks: int, folder: Path, first_mark: int | None = No
     rss_open = _rss_mb()
 
     gaps.clear()
+    view.wait_for_density_cache()  # built in a worker while the first frames bin every point
     frames: dict[str, list[float]] = {"pyramid": [], "previous": []}
     pyramid = view._pyramid
     for i in range(12):  # the cached pyramid and the previous path (bin every point), in turn

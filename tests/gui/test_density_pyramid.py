@@ -54,3 +54,21 @@ def test_zoomed_in_uses_the_points_of_the_visible_cells() -> None:
     np.testing.assert_array_equal(
         density_rgba(x, y, codes, COLOURS, *view, shape, subset=subset),
         density_rgba(x, y, codes, COLOURS, *view, shape))
+
+
+def test_map_view_builds_the_pyramid_off_the_gui_thread(qtbot) -> None:
+    from astroclip_gui.explorer.views.embedding_map import EmbeddingMapView
+
+    x, y, codes = _two_layers(5000)
+    x[7] = 0.5
+    view = EmbeddingMapView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.density_threshold = 1000
+    view.set_data(np.c_[x, y], codes.astype(np.float32), categorical=True)
+    view.wait_for_density_cache()
+    assert view._pyramid is not None and view.visible_count() == 5000
+    view._update_layer()
+    assert view.showing_density and (view.density.image[..., 3] > 0).mean() > 0.1
+    view.set_data(np.c_[x[:500], y[:500]], codes[:500].astype(np.float32))  # below threshold
+    assert view._pyramid is None and not view.showing_density

@@ -30,6 +30,7 @@ DENSITY_THRESHOLD = 100_000  # visible points above which auto mode shows the de
 HOVER_INTERVAL_MS = 40
 PICK_RADIUS_PX = 8.0
 _TREE_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-kdtree")
+_PYRAMID_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-density")
 
 
 class EmbeddingMapView(pg.GraphicsLayoutWidget):
@@ -80,6 +81,7 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         self._label = ""
         self._tree: Future[cKDTree] | None = None
         self._pyramid: DensityPyramid | None = None
+        self._pyramid_job: Future[None] | None = None
         self._selection = np.empty(0, dtype=np.int64)
         self._hovered = -1
         self._hover_pos: QPointF | None = None
@@ -98,10 +100,9 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         self.xy = np.ascontiguousarray(xy, dtype=np.float32)
         self._x, self._y = np.ascontiguousarray(self.xy[:, 0]), np.ascontiguousarray(self.xy[:, 1])
         self._tree = _TREE_BUILDER.submit(cKDTree, self.xy) if len(self.xy) else None
-        self._pyramid = None
-        if len(self.xy) > self.density_threshold:
-            self._pyramid = DensityPyramid(self._x, self._y)
-            _TREE_BUILDER.submit(self._pyramid.index_points)
+        self._pyramid = None  # built off the GUI thread; frames bin every point until then
+        self._pyramid_job = _PYRAMID_BUILDER.submit(self._build_pyramid, self._x, self._y) \
+            if len(self.xy) > self.density_threshold else None
         self.values, self.categorical = np.asarray(values), categorical
         self._selection = np.empty(0, dtype=np.int64)
         self._recolour(label)
@@ -217,6 +218,18 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         self.base.setOpacity(base)
         self.density.setOpacity(base)
         self.selected.setOpacity(self.opacity)
+
+    def _build_pyramid(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Worker: the density pyramid of (x, y), used once built unless new data came."""
+        pyramid = DensityPyramid(x, y)
+        if self._x is x:
+            self._pyramid = pyramid
+        pyramid.index_points()
+
+    def wait_for_density_cache(self, timeout_s: float = 60.0) -> None:
+        """Block until the density pyramid of the current data is built (benchmarks, tests)."""
+        if self._pyramid_job is not None:
+            self._pyramid_job.result(timeout=timeout_s)
 
     def visible_count(self) -> int:
         (x0, x1), (y0, y1) = self.viewbox.viewRange()

@@ -72,3 +72,4 @@ def test_map_view_builds_the_pyramid_off_the_gui_thread(qtbot) -> None:
     assert view.showing_density and (view.density.image[..., 3] > 0).mean() > 0.1
     view.set_data(np.c_[x[:500], y[:500]], codes[:500].astype(np.float32))  # below threshold
     assert view._pyramid is None and not view.showing_density
+    qtbot.wait(150)  # let the throttled range timer fire while the view still exists

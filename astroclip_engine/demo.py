@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from astroclip_engine.analysis import PipelineStep, analysis_steps
 from astroclip_engine.errors import AstroClipError
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
 from astroclip_engine.project import Project
@@ -50,11 +51,7 @@ class DemoLayout:
         return self.root / "evaluation"
 
 
-@dataclass(frozen=True)
-class DemoStep:
-    name: str
-    done: Callable[[], bool]
-    argv: Callable[[], list[str]]
+DemoStep = PipelineStep
 
 
 def demo_steps(layout: DemoLayout, n: int, image_size: int, max_epochs: int | None
@@ -73,16 +70,6 @@ def demo_steps(layout: DemoLayout, n: int, image_size: int, max_epochs: int | No
         # an interrupted run continues from its last checkpoint
         return [*train_argv, "--resume"] if run.last_checkpoint.exists() else train_argv
 
-    def umap_done(modality: str) -> Callable[[], bool]:
-        def done() -> bool:
-            from astroclip_engine.store import EmbeddingStore
-
-            if not layout.store.exists():
-                return False
-            with EmbeddingStore(layout.store) as store:
-                return store.umap(modality) is not None and bool(store.cluster_names())
-        return done
-
     return [
         DemoStep("mock survey", layout.dataset.exists,
                  lambda: ["mock", str(layout.dataset), "--n", str(n), "--seed", str(DEMO_SEED),
@@ -90,14 +77,7 @@ def demo_steps(layout: DemoLayout, n: int, image_size: int, max_epochs: int | No
         DemoStep("spectrum std", layout.stddev.exists,
                  lambda: ["stddev", str(layout.dataset), "--out", str(layout.stddev)]),
         DemoStep("training", training_done, train_args),
-        DemoStep("embeddings", layout.store.exists,
-                 lambda: ["embed", "--checkpoint", str(run.best_checkpoint),
-                          "--data", str(layout.dataset), "--out", str(layout.store)]),
-        *[DemoStep(f"UMAP ({m})", umap_done(m),
-                   lambda m=m: ["umap", str(layout.store), "--modality", m, "--clusters"])
-          for m in ("joint", "image", "spectrum")],
-        DemoStep("evaluation", lambda: (layout.evaluation / "report.json").exists(),
-                 lambda: ["evaluate", str(layout.store), "--out", str(layout.evaluation)]),
+        *analysis_steps(run.best_checkpoint, layout.dataset, layout.store, layout.evaluation),
     ]
 
 

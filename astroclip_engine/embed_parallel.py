@@ -65,12 +65,13 @@ def embed_distributed(
     cancel: CancelToken | None = None,
 ) -> Path:
     """Embed `dataset` into the store `out` with devices x num_nodes DDP ranks; returns `out`."""
-    from astroclip_engine.models.checkpoints import file_sha256, load_astroclip
+    from astroclip_engine.models.checkpoints import file_sha256
+    from astroclip_engine.models.published import load_embedding_model
 
     if batch_size < 1:
         raise StoreError(f"batch size must be at least 1, got {batch_size}")
     out = Path(out)
-    model, config = load_astroclip(checkpoint)
+    model = load_embedding_model(checkpoint)
     trainer = L.Trainer(accelerator=accelerator, devices=devices, num_nodes=num_nodes,
                         strategy="ddp", use_distributed_sampler=False, logger=False,
                         enable_progress_bar=False, enable_model_summary=False,
@@ -80,7 +81,7 @@ def embed_distributed(
         info = StoreInfo(embedding_dim=int(model.embedding_dim), checkpoint=str(checkpoint),
                          checkpoint_sha256=file_sha256(checkpoint),
                          dataset_path=str(Path(ds.path).resolve()))
-        module = _ShardEmbedder(model, config.model, ds, info, out, batch_size, restart,
+        module = _ShardEmbedder(model, ds, info, out, batch_size, restart,
                                 precision, reporter or null_reporter, cancel)
         trainer.predict(module, return_predictions=False)  # starts the other ranks
         module.close_part()
@@ -96,13 +97,13 @@ def embed_distributed(
 class _ShardEmbedder(L.LightningModule):
     """predict_step embeds one batch of this rank's shard into its part file."""
 
-    def __init__(self, model: Any, model_config: Any, ds: Any, info: StoreInfo, out: Path,
+    def __init__(self, model: Any, ds: Any, info: StoreInfo, out: Path,
                  batch_size: int, restart: bool, precision: str, reporter: Reporter,
                  cancel: CancelToken | None) -> None:
         super().__init__()
         # channels-last weights; Lightning then moves the model to the rank's device
         prepare_model(model, torch.device("cpu"), "32")
-        self.model, self.model_config, self.ds, self.info = model, model_config, ds, info
+        self.model, self.ds, self.info = model, ds, info
         self.out, self.batch_size, self.restart = out, batch_size, restart
         self.reporter, self.cancel, self.precision = reporter, cancel, precision
         self.part: h5py.File | None = None
@@ -127,8 +128,7 @@ class _ShardEmbedder(L.LightningModule):
         if self.cancel is not None:
             self.cancel.raise_if_cancelled()
         start, stop = (int(v) for v in batch)
-        rows = _embed_batch(self.ds, self.model, self.model_config, self.device, start, stop,
-                            self.precision)
+        rows = _embed_batch(self.ds, self.model, self.device, start, stop, self.precision)
         assert self.part is not None
         offset = start - self.start_row
         with _write_errors(Path(self.part.filename), start):

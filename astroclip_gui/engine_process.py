@@ -13,7 +13,7 @@ import collections
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -260,3 +260,39 @@ class CommandChain(QObject):
             self.finished.emit(False, f"{step.label} failed (exit code {code}):\n{stderr_tail}")
         else:
             self._next()
+
+
+class EngineJobs(QObject):
+    """Starts engine commands on behalf of views, which never create processes themselves (the
+    wizard's file checks, device detection, mock generation, batch scripts). A controller (or
+    the dialog that composes the views) owns it and hands it to them."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.running: set[EngineProcess] = set()
+
+    def run(self, argv: Sequence[str], on_done: Callable[[int, str, str], None],
+            on_percent: Callable[[int], None] | None = None,
+            program: str = sys.executable) -> EngineProcess:
+        """Start `argv` (after `program`); `on_done(code, stdout, stderr)` when it exits."""
+        process = EngineProcess(argv, self, program=program)
+        process.done.connect(on_done)
+        process.done.connect(lambda *_: self._forget(process))
+        if on_percent is not None:
+            process.percent.connect(on_percent)
+        self.running.add(process)
+        process.start()
+        return process
+
+    def astroclip(self, args: Sequence[str], on_done: Callable[[int, str, str], None],
+                  on_percent: Callable[[int], None] | None = None) -> EngineProcess:
+        """Start `astroclip ARGS` (see `engine_argv`)."""
+        return self.run(engine_argv(*args), on_done, on_percent)
+
+    def cancel_all(self) -> None:
+        for process in list(self.running):
+            process.cancel()
+
+    def _forget(self, process: EngineProcess) -> None:
+        self.running.discard(process)
+        process.deleteLater()

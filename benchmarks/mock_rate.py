@@ -1,4 +1,6 @@
-"""Mock-survey generation rate (galaxies/s) and its cost split, at 152 px and a smaller size.
+"""Mock-survey generation rate (galaxies/s) and its cost split (physics, SED, lines,
+photometry, spectra, noise, images), at 152 px and 64 px (the target: >= 300 galaxies/s at
+64 px on 2 cores).
 
 Run: `.venv/bin/python benchmarks/mock_rate.py [--quick]`. Prints a Markdown table.
 """
@@ -14,7 +16,8 @@ import numpy as np
 
 from astroclip_engine.data.mock import BLOCK_SIZE, generate_mock
 from astroclip_engine.data.mock_images import render_cutouts
-from astroclip_engine.data.mock_photometry import band_fluxes
+from astroclip_engine.data.mock_morphology import sample_morphology
+from astroclip_engine.data.mock_photometry import DECAM, SDSS_GR, band_fluxes
 from astroclip_engine.data.mock_physics import sample_physics
 from astroclip_engine.data.mock_sed import build_sed
 from astroclip_engine.data.mock_spectra import fibre_fraction, model_spectra, observe
@@ -22,30 +25,46 @@ from astroclip_engine.data.mock_spectra import fibre_fraction, model_spectra, ob
 
 def _split(size: int, blocks: int) -> dict[str, float]:
     """Seconds per galaxy of each stage, summed over `blocks` blocks."""
-    times = {"physics+SED": 0.0, "spectra": 0.0, "images": 0.0}
+    from astroclip_engine.data.mock_lines import line_luminosities
+    from astroclip_engine.data.mock_sed import _K_LINES, rest_continuum
+
+    times = dict.fromkeys(("physics", "SED", "lines", "photometry", "spectra", "noise",
+                           "images"), 0.0)
     for b in range(blocks):
         rng = np.random.default_rng(b)
         t0 = time.perf_counter()
         phys = sample_physics(rng, BLOCK_SIZE)
-        sed = build_sed(phys)
-        flux = band_fluxes(sed)
+        morph = sample_morphology(rng, phys)
         t1 = time.perf_counter()
-        fibre = fibre_fraction(phys.r_e_arcsec, phys.axis_ratio, np.full(BLOCK_SIZE, 1.1))
-        observe(rng, model_spectra(sed, fibre))
+        sed = build_sed(phys, rng)
         t2 = time.perf_counter()
-        render_cutouts(rng, flux, phys.r_e_arcsec, phys.sersic_n, phys.axis_ratio,
-                       phys.position_angle, size)
+        cont = rest_continuum(phys)  # timed again alone: lines = build_sed - continuum
+        line_luminosities(rng, phys.sfr_inst, phys.log_z_sun, phys.a_v, cont[:, 0], _K_LINES)
         t3 = time.perf_counter()
-        times["physics+SED"] += t1 - t0
-        times["spectra"] += t2 - t1
-        times["images"] += t3 - t2
+        line_luminosities(rng, phys.sfr_inst, phys.log_z_sun, phys.a_v, cont[:, 0], _K_LINES)
+        t4 = time.perf_counter()
+        flux = band_fluxes(sed, DECAM + SDSS_GR)[:, :3]
+        t5 = time.perf_counter()
+        fibre = fibre_fraction(phys.r_e_arcsec, phys.axis_ratio, np.full(BLOCK_SIZE, 1.1))
+        model = model_spectra(sed, fibre)
+        t6 = time.perf_counter()
+        observe(rng, model)
+        t7 = time.perf_counter()
+        render_cutouts(rng, flux, morph, phys.position_angle, size)
+        t8 = time.perf_counter()
+        lines = t4 - t3
+        for key, value in (("physics", t1 - t0), ("SED", (t2 - t1) - lines), ("lines", lines),
+                           ("photometry", t5 - t4), ("spectra", t6 - t5), ("noise", t7 - t6),
+                           ("images", t8 - t7)):
+            times[key] += value
     return {k: v / (blocks * BLOCK_SIZE) for k, v in times.items()}
 
 
 def run(quick: bool = False) -> list[dict]:
     blocks = 2 if quick else 8
     rows = []
-    build_sed(sample_physics(np.random.default_rng(0), 4))  # warm the cached tables
+    rng = np.random.default_rng(0)
+    build_sed(sample_physics(rng, 4), rng)  # warm the cached tables
     with tempfile.TemporaryDirectory() as tmp:
         for size in (152, 64):
             n = blocks * BLOCK_SIZE

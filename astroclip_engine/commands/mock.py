@@ -20,6 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="rows per release group")
     parser.add_argument("--check", action="store_true",
                         help="run the realism checks afterwards; exit 1 if any fails")
+    parser.add_argument("--realdata", default=None,
+                        help="folder of real reference data for --check (default: "
+                             "../shared/realdata beside the working directory or the clone; "
+                             "the real-data rows are skipped with a note when absent)")
     add_progress_option(parser)
     parser.set_defaults(func=run)
 
@@ -34,7 +38,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.check:
         return 0
     from astroclip_engine.data.mock_check import check_mock_file, format_results
+    from astroclip_engine.data.realdata_queries import find_realdata
 
-    results = check_mock_file(out)
+    realdata = find_realdata(args.realdata)
+    results = check_mock_file(out, realdata=realdata)
     print(format_results(results))
+    if realdata is None:
+        print("note: no real reference data (--realdata, or ../shared/realdata) found: the "
+              "real-data checks were skipped")
+    failed = [r.name for r in results if not r.passed]
+    if failed:
+        print("FAILED checks: " + "; ".join(failed))
     return 0 if all(r.passed for r in results) else 1

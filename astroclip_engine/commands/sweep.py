@@ -13,9 +13,9 @@ import contextlib
 import sys
 
 from astroclip_engine.commands._progress import add_progress_option
-from astroclip_engine.commands.train import add_train_options, overrides_from_args
 from astroclip_engine.config import EMBEDDING_DIMS
 from astroclip_engine.errors import ConfigError
+from astroclip_engine.train_flags import add_train_options, overrides_from_args
 
 
 def _dims(text: str) -> list[int]:

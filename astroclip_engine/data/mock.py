@@ -1,5 +1,5 @@
-"""The physically grounded mock survey (DESIGN.md section 3): `generate_mock` writes a file in
-the exact AstroCLIP release layout plus a PROVABGS-style property table beside it.
+"""The physically grounded mock survey (docs/architecture.md, Data): `generate_mock` writes a
+file in the exact AstroCLIP release layout plus a PROVABGS-style property table beside it.
 
 Galaxies are made in fixed blocks of BLOCK_SIZE, each with its own random streams derived from
 (seed, block index), so the output depends only on (seed, n, image_size): not on the batch
@@ -17,9 +17,10 @@ import numpy as np
 from astroclip_engine.atomic import atomic_path
 from astroclip_engine.constants import IMAGE_SIZE
 from astroclip_engine.data.mock_images import render_cutouts
-from astroclip_engine.data.mock_photometry import band_fluxes, nmgy_to_mag
+from astroclip_engine.data.mock_morphology import Morphology, sample_morphology
+from astroclip_engine.data.mock_photometry import DECAM, SDSS_GR, band_fluxes, nmgy_to_mag
 from astroclip_engine.data.mock_physics import GalaxyPhysics, sample_physics
-from astroclip_engine.data.mock_sed import build_sed
+from astroclip_engine.data.mock_sed import EMISSION_LINES, build_sed
 from astroclip_engine.data.mock_spectra import (
     FIBRE_SEEING_FWHM,
     fibre_fraction,
@@ -49,11 +50,18 @@ class MockBlock:
     flux: np.ndarray  # (n, 3) total g, r, z nanomaggies
     fibre: np.ndarray  # (n,) fraction of the light in the fibre
     targetids: np.ndarray
+    sdss_flux: np.ndarray  # (n, 2) SDSS g, r nanomaggies (for comparisons with SDSS)
+    line_flux: np.ndarray  # (n, n_lines) observed line fluxes, 1e-17 erg/s/cm2
+    halpha_ew: np.ndarray  # (n,) rest-frame H-alpha equivalent width, Angstrom
+    morphology: Morphology
 
     def properties(self) -> dict[str, np.ndarray]:
         """Columns of the property table for these rows."""
         p = self.physics
+        m = self.morphology
         mags = nmgy_to_mag(self.flux)
+        sdss = nmgy_to_mag(self.sdss_flux)
+        lines = {name: self.line_flux[:, i] for i, name in enumerate(EMISSION_LINES)}
         return {
             "TARGETID": self.targetids.astype(np.int64),
             "Z_HP": p.redshift.astype(np.float64),
@@ -67,6 +75,12 @@ class MockBlock:
             "SFR_INST": p.sfr_inst, "AV": p.a_v, "REFF_ARCSEC": p.r_e_arcsec,
             "SERSIC_N": p.sersic_n, "AXIS_RATIO": p.axis_ratio,
             "QUIESCENT": p.quiescent.astype(bool), "FIBER_FRAC": self.fibre,
+            "MAG_SDSS_G": sdss[:, 0], "MAG_SDSS_R": sdss[:, 1], "HALPHA_EW": self.halpha_ew,
+            "LOG_OIII_HB": np.log10(lines["OIII_5007"] / lines["Hbeta"]),
+            "LOG_NII_HA": np.log10(lines["NII_6584"] / lines["Halpha"]),
+            "BALMER_DECREMENT": lines["Halpha"] / lines["Hbeta"],
+            "BULGE_FRACTION": m.bulge_fraction, "INCLINATION": m.inclination_deg,
+            "MORPH_CLASS": m.morph_class.astype(np.int16), "STARBURST": p.starburst.astype(bool),
         }
 
 
@@ -79,22 +93,27 @@ def mock_properties_path(out: str | Path) -> Path:
 def generate_block(seed: int, block: int, count: int, image_size: int = IMAGE_SIZE) -> MockBlock:
     """Generate the first `count` galaxies of block number `block` (count <= BLOCK_SIZE)."""
     streams = [np.random.default_rng(s)
-               for s in np.random.SeedSequence([seed, block]).spawn(3)]
-    physics_rng, image_rng, spectrum_rng = streams
+               for s in np.random.SeedSequence([seed, block]).spawn(5)]
+    physics_rng, image_rng, spectrum_rng, line_rng, shape_rng = streams
     physics = sample_physics(physics_rng, BLOCK_SIZE)
+    morphology = sample_morphology(shape_rng, physics)
     if count < BLOCK_SIZE:
         physics = GalaxyPhysics(**{k: v[:count] for k, v in vars(physics).items()})
-    sed = build_sed(physics)
-    flux = band_fluxes(sed)
+        morphology = Morphology(**{k: v[:count] for k, v in vars(morphology).items()})
+    physics.sersic_n = morphology.effective_sersic_n
+    physics.axis_ratio = morphology.effective_axis_ratio
+    sed = build_sed(physics, line_rng)
+    all_flux = band_fluxes(sed, DECAM + SDSS_GR)  # one pass for DECam g, r, z and SDSS g, r
+    flux, sdss_flux = all_flux[:, :3], all_flux[:, 3:]
     seeing = FIBRE_SEEING_FWHM * np.exp(spectrum_rng.normal(0.0, 0.15, count))
     fibre = fibre_fraction(physics.r_e_arcsec, physics.axis_ratio, seeing)
     model = model_spectra(sed, fibre)
     spectra = observe(spectrum_rng, model)
-    images = render_cutouts(image_rng, flux, physics.r_e_arcsec, physics.sersic_n,
-                            physics.axis_ratio, physics.position_angle, image_size)
+    images = render_cutouts(image_rng, flux, morphology, physics.position_angle, image_size)
     targetids = TARGETID_BASE + (seed % 100_000) * 10_000_000_000 + block * BLOCK_SIZE
     return MockBlock(images=images, spectra=spectra, model_spectra=model, physics=physics,
-                     flux=flux, fibre=fibre,
+                     flux=flux, fibre=fibre, sdss_flux=sdss_flux, line_flux=sed.line_flux,
+                     halpha_ew=sed.halpha_rest_ew(), morphology=morphology,
                      targetids=targetids + np.arange(count, dtype=np.int64))
 
 

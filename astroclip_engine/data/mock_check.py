@@ -4,7 +4,6 @@ redshift not trivially readable from the images. Used by `astroclip mock --check
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
@@ -14,18 +13,16 @@ from scipy.stats import spearmanr
 from astroclip_engine.constants import WAVELENGTH
 from astroclip_engine.data.mock_images import SKY_SIGMA_NMGY
 from astroclip_engine.data.mock_physics import cosmology
+from astroclip_engine.data.mock_realcheck import evaluate_against_realdata
+from astroclip_engine.data.mock_results import CheckResult, format_results
 from astroclip_engine.data.mock_sed import EMISSION_LINES
 from astroclip_engine.errors import DataFormatError
 
+__all__ = ["CheckResult", "check_mock_file", "evaluate_realism", "format_results"]
+
 HALPHA = EMISSION_LINES["Halpha"]
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    value: float
-    expectation: str
-    passed: bool
+REALDATA_ROWS = 20_000
+"""Most mock rows searched by the real-data checks."""
 
 
 def d4000_observed(spectra: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -139,8 +136,10 @@ def _spectrum_sigma(spectra: np.ndarray) -> np.ndarray:
     return 1.4826 * np.median(np.abs(diff - np.median(diff, 1, keepdims=True)), 1) / np.sqrt(2)
 
 
-def check_mock_file(path: str | Path, max_rows: int = 2000) -> list[CheckResult]:
-    """Run the realism checks on the first rows of a mock file and its property table."""
+def check_mock_file(path: str | Path, max_rows: int = 2000,
+                    realdata: Path | None = None) -> list[CheckResult]:
+    """Run the realism checks on the first rows of a mock file and its property table, and
+    the real-data checks (mock_realcheck, on up to 20,000 rows) when `realdata` is given."""
     from astropy.table import Table
 
     from astroclip_engine.data.mock import mock_properties_path
@@ -154,20 +153,17 @@ def check_mock_file(path: str | Path, max_rows: int = 2000) -> list[CheckResult]
         if "0" not in handle:
             raise DataFormatError(path, "no release group", "0")
         group = handle["0"]
-        rows = min(max_rows, group["targetids"].shape[0])
-        ids = group["targetids"][:rows]
-        spectra = group["spectra"][:rows, :, 0]
+        total = group["targetids"].shape[0]
+        rows = min(max_rows, total)
+        spectrum_rows = min(total, REALDATA_ROWS) if realdata is not None else rows
+        ids = group["targetids"][:spectrum_rows]
+        spectra = group["spectra"][:spectrum_rows, :, 0]
         images = np.transpose(group["images"][:rows], (0, 3, 2, 1))
     index = {int(t): i for i, t in enumerate(table["TARGETID"])}
     order = [index[int(t)] for t in ids]
     props = {name: np.asarray(table[name])[order] for name in table.colnames}
-    return evaluate_realism(spectra, images, props)
-
-
-def format_results(results: list[CheckResult]) -> str:
-    """A Markdown table of check results."""
-    lines = ["| check | value | expected | result |", "| --- | --- | --- | --- |"]
-    for r in results:
-        lines.append(f"| {r.name} | {r.value:.3f} | {r.expectation} | "
-                     f"{'pass' if r.passed else 'FAIL'} |")
-    return "\n".join(lines)
+    first = {name: values[:rows] for name, values in props.items()}
+    results = evaluate_realism(spectra[:rows], images, first)
+    if realdata is not None:
+        results += evaluate_against_realdata(spectra, props, realdata)
+    return results

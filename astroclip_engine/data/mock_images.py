@@ -19,6 +19,7 @@ from scipy.optimize import nnls
 from scipy.special import gamma, kv
 
 from astroclip_engine.constants import PIXEL_SCALE_ARCSEC
+from astroclip_engine.data.mock_morphology import Morphology
 
 SKY_SIGMA_NMGY = np.array([0.0019, 0.0029, 0.0085])
 """Median per-pixel sky noise in g, r, z (nanomaggies), as measured on DR9 cutouts."""
@@ -205,12 +206,39 @@ def add_noise_and_artefacts(rng: np.random.Generator, images: np.ndarray) -> np.
     return noisy
 
 
+def galaxy_sources(morph: Morphology, flux: np.ndarray, x: np.ndarray, y: np.ndarray,
+                   position_angle: np.ndarray) -> Sources:
+    """The main galaxies as sources: bulge (n = 4) and disk (n = 1) with band-dependent flux
+    shares, plus each merger's companion (a disk) and a faint, elongated tidal component."""
+    n = len(flux)
+    index = np.arange(n)
+    bulge_share = morph.band_bulge_fraction()
+    px = 1.0 / PIXEL_SCALE_ARCSEC
+    parts = [
+        Sources(index, x, y, flux * bulge_share, morph.bulge_r_e * px, np.full(n, 4.0),
+                morph.bulge_axis_ratio, position_angle),
+        Sources(index, x, y, flux * (1 - bulge_share), morph.disk_r_e * px, np.ones(n),
+                morph.disk_axis_ratio, position_angle),
+    ]
+    m = morph.companion_flux_ratio > 0
+    if m.any():
+        dx, dy = morph.companion_offset[m].T * px
+        ratio = morph.companion_flux_ratio[m][:, None]
+        r_e = morph.disk_r_e[m] * np.sqrt(ratio[:, 0]) * px
+        parts.append(Sources(index[m], x[m] + dx, y[m] + dy, flux[m] * ratio, r_e,
+                             np.full(m.sum(), 1.5), np.clip(morph.disk_axis_ratio[m], 0.4, 1),
+                             position_angle[m] + 1.0))
+        tidal_pa = np.arctan2(dy, dx)
+        parts.append(Sources(index[m], x[m] + dx / 2, y[m] + dy / 2, flux[m] * 0.06,
+                             np.hypot(dx, dy) * 0.9, np.full(m.sum(), 0.7),
+                             np.full(m.sum(), 0.3), tidal_pa))
+    return Sources.concat(parts)
+
+
 def render_cutouts(
     rng: np.random.Generator,
     flux: np.ndarray,
-    r_e_arcsec: np.ndarray,
-    sersic_n: np.ndarray,
-    axis_ratio: np.ndarray,
+    morphology: Morphology,
     position_angle: np.ndarray,
     size: int,
 ) -> np.ndarray:
@@ -220,11 +248,8 @@ def render_cutouts(
     pad = (canvas - size) // 2
     fwhm = SEEING_FWHM_ARCSEC[None, :] * np.exp(rng.normal(0.0, 0.12, (n, 1)))
     offset = rng.uniform(-0.5, 0.5, (2, n))
-    main = Sources(
-        image=np.arange(n), x=canvas / 2 + offset[0], y=canvas / 2 + offset[1], flux=flux,
-        r_e_px=r_e_arcsec / PIXEL_SCALE_ARCSEC, sersic_n=sersic_n, axis_ratio=axis_ratio,
-        position_angle=position_angle,
-    )
+    main = galaxy_sources(morphology, flux, canvas / 2 + offset[0], canvas / 2 + offset[1],
+                          position_angle)
     sources = Sources.concat([main, _neighbours(rng, n, canvas, size)])
     images = render(sources, n, canvas, fwhm)[:, :, pad:pad + size, pad:pad + size]
     return add_noise_and_artefacts(rng, np.ascontiguousarray(images))

@@ -14,30 +14,35 @@ _C_ANGSTROM = 2.99792458e18
 _AB_ZERO_FNU = 3631e-23  # erg/s/cm2/Hz
 
 
-@lru_cache(maxsize=1)
-def filter_curves() -> np.ndarray:
-    """DECam g, r, z responses on PHOT_WAVE, (3, len(PHOT_WAVE))."""
+DECAM = ("decam2014-g", "decam2014-r", "decam2014-z")
+SDSS_GR = ("sdss2010-g", "sdss2010-r")
+
+
+@lru_cache(maxsize=4)
+def filter_curves(names: tuple[str, ...] = DECAM) -> np.ndarray:
+    """speclite filter responses on PHOT_WAVE, (len(names), len(PHOT_WAVE)); default DECam grz."""
     import speclite.filters
 
-    filters = speclite.filters.load_filters("decam2014-g", "decam2014-r", "decam2014-z")
+    filters = speclite.filters.load_filters(*names)
     return np.array([np.interp(PHOT_WAVE, f.wavelength, f.response, left=0, right=0)
                      for f in filters])
 
 
-@lru_cache(maxsize=1)
-def _norms() -> tuple[np.ndarray, np.ndarray]:
+@lru_cache(maxsize=4)
+def _norms(names: tuple[str, ...] = DECAM) -> tuple[np.ndarray, np.ndarray]:
     """(weights, denominators) so that nmgy = f_lambda[1e-17 units] @ weights.T."""
-    resp = filter_curves()
+    resp = filter_curves(names)
     dlam = np.gradient(PHOT_WAVE)
     denom = _AB_ZERO_FNU * _C_ANGSTROM * (resp / PHOT_WAVE * dlam).sum(axis=1)  # (3,)
     weights = resp * PHOT_WAVE * dlam / denom[:, None] * 1e-17 * 1e9
     return weights, denom
 
 
-def band_fluxes(sed: RestSED) -> np.ndarray:
-    """Total g, r, z fluxes in nanomaggies (continuum plus emission lines), (n, 3)."""
-    weights, denom = _norms()
-    resp = filter_curves()
+def band_fluxes(sed: RestSED, names: tuple[str, ...] = DECAM) -> np.ndarray:
+    """Total fluxes in nanomaggies (continuum plus emission lines), (n, len(names)); by
+    default DECam g, r, z (SDSS_GR gives SDSS g, r for comparisons with SDSS catalogues)."""
+    weights, denom = _norms(names)
+    resp = filter_curves(names)
     z = sed.redshift
     rest = PHOT_WAVE[None, :] / (1 + z[:, None])
     pos = (rest - REST_WAVE[0]) / (REST_WAVE[1] - REST_WAVE[0])
@@ -47,7 +52,7 @@ def band_fluxes(sed: RestSED) -> np.ndarray:
         sed.continuum, lo + 1, axis=1) * frac
     flux = cont @ weights.T
     obs_lines = LINE_WAVE[None, :] * (1 + z[:, None])  # (n, L)
-    for b in range(3):
+    for b in range(len(names)):
         r_at = np.interp(obs_lines, PHOT_WAVE, resp[b])
         flux[:, b] += (sed.line_flux * r_at * obs_lines).sum(axis=1) / denom[b] * 1e-17 * 1e9
     return flux

@@ -1,5 +1,5 @@
 """Latent physics of mock galaxies: redshift, stellar mass, star-formation history, metallicity,
-dust, size and shape (DESIGN.md section 3).
+dust, size and shape (docs/architecture.md, Data).
 
 Everything is vectorised over a block of galaxies and drawn from one `numpy.random.Generator`.
 """
@@ -15,14 +15,12 @@ from scipy.special import gammaincinv
 Z_SUN = 0.019
 """Solar metallicity (mass fraction), as in the FSPS/PROVABGS Padova isochrones."""
 
-AGE_BIN_EDGES_GYR = np.array([0.0, 0.02, 0.07, 0.2, 0.5, 1.2, 3.0, 6.0, 14.0])
-"""Look-back-time bins of the stellar-population basis (mock_sed)."""
-AGE_BIN_CENTRES_GYR = np.array([0.01, 0.04, 0.12, 0.32, 0.8, 1.9, 4.2, 9.5])
-
 _LOOKBACK = np.geomspace(1e-3, 14.0, 240)
 """Look-back-time grid (Gyr) on which every star-formation history is integrated."""
 _DT = np.gradient(_LOOKBACK)
-_BIN_OF_STEP = np.clip(np.searchsorted(AGE_BIN_EDGES_GYR, _LOOKBACK) - 1, 0, 7)
+BURST_FRACTION = 0.05
+"""Fraction of galaxies caught in a starburst (the H-alpha EW > 100 A tail)."""
+BURST_MASS_REACH = 1.2
 
 Z_MAX = 0.6
 _NZ_SHAPE = 1.5  # n(z) ~ z^2 exp(-(z/z0)^1.5), a BGS-like flux-limited shape
@@ -88,7 +86,10 @@ class GalaxyPhysics:
     redshift: np.ndarray
     log_mstar: np.ndarray
     quiescent: np.ndarray  # bool
-    mass_in_bins: np.ndarray  # (n, 8) solar masses formed per look-back bin
+    starburst: np.ndarray  # bool: a burst in the last 20-160 Myr (the EW > 100 A tail)
+    frac_young: np.ndarray  # fraction of the stellar mass formed in the last 20 Myr
+    frac_300: np.ndarray  # ... in the last 300 Myr
+    frac_1000: np.ndarray  # ... in the last 1 Gyr
     tage_mw: np.ndarray  # Gyr, mass-weighted age
     sfr_inst: np.ndarray  # Msun/yr averaged over the last 10 Myr (drives emission lines)
     avg_sfr: np.ndarray  # Msun/yr averaged over the last 1 Gyr (PROVABGS AVG_SFR)
@@ -121,27 +122,32 @@ def sample_redshift(rng: np.random.Generator, n: int) -> np.ndarray:
     return _NZ_Z0 * gammaincinv(k, p) ** (1.0 / _NZ_SHAPE)
 
 
-def sample_log_mstar(rng: np.random.Generator, z: np.ndarray) -> np.ndarray:
-    """Schechter mass function above a soft, redshift-dependent flux limit (r ~ 19.5)."""
+def sample_log_mstar(rng: np.random.Generator, z: np.ndarray,
+                     burst: np.ndarray | None = None) -> np.ndarray:
+    """Schechter mass function above a soft, redshift-dependent flux limit (r ~ 19.5).
+    Starbursts are brighter per unit mass, so the limit reaches BURST_MASS_REACH dex lower."""
     grid = np.linspace(7.0, 12.6, 1200)
     x = 10.0 ** (grid - 10.75)
     pdf = x ** (1.0 - 1.25) * np.exp(-x)  # alpha = -1.25 in dN/dlogM
     cdf = np.concatenate([[0.0], np.cumsum(0.5 * (pdf[1:] + pdf[:-1]) * np.diff(grid))])
     cdf /= cdf[-1]
     limit = 10.0 + 2.2 * np.log10(z / 0.1) + rng.normal(0.0, 0.2, len(z))
+    if burst is not None:
+        limit -= BURST_MASS_REACH * burst
     lo = np.interp(np.clip(limit, 7.0, 11.8), grid, cdf)
     return np.interp(rng.uniform(lo, 1.0), cdf, grid)
 
 
 def _star_formation_history(
-    rng: np.random.Generator, log_mstar: np.ndarray, t_obs: np.ndarray, quiescent: np.ndarray
+    rng: np.random.Generator, log_mstar: np.ndarray, t_obs: np.ndarray, quiescent: np.ndarray,
+    burst: np.ndarray,
 ) -> np.ndarray:
     """Delayed-tau SFHs, truncated for quenched galaxies: solar masses formed per _LOOKBACK step."""
     n = len(log_mstar)
     dm = log_mstar - 10.0
     t_start = np.clip(rng.uniform(0.3, 2.5, n) - 0.4 * dm, 0.2, 3.0)
     log_tau = np.where(quiescent, rng.uniform(-0.3, 0.5, n),
-                       rng.normal(0.75 - 0.2 * dm, 0.2, n))
+                       rng.normal(0.6 - 0.2 * dm, 0.2, n))
     tau = 10.0 ** np.clip(log_tau, -0.5, 1.3)
     span = np.maximum(t_obs - t_start, 0.5)
     t_quench = t_start + span * rng.uniform(0.25, 0.93, n)
@@ -156,6 +162,12 @@ def _star_formation_history(
     decline = np.exp(-after / tau_q[:, None]) + residual[:, None]
     sfr = np.where(quiescent[:, None], sfr * decline, sfr)
     dmass = sfr * _DT[None, :]
+    dmass /= dmass.sum(axis=1, keepdims=True)
+    burst_age = 10.0 ** rng.uniform(-1.7, -0.8, n)  # Gyr: a constant burst 20-160 Myr long
+    burst_mass = 10.0 ** rng.uniform(-2.2, -1.2, n) * burst
+    in_burst = _LOOKBACK[None, :] <= burst_age[:, None]
+    dmass += in_burst * (_DT[None, :] / (in_burst * _DT[None, :]).sum(1, keepdims=True)
+                         ) * burst_mass[:, None]
     return dmass * (10.0**log_mstar / dmass.sum(axis=1))[:, None]
 
 
@@ -163,15 +175,18 @@ def sample_physics(rng: np.random.Generator, n: int) -> GalaxyPhysics:
     """Draw the latent physics of n galaxies."""
     cosmo = cosmology()
     z = sample_redshift(rng, n)
-    log_mstar = sample_log_mstar(rng, z)
+    burst = rng.uniform(size=n) < BURST_FRACTION * (1 + 2 * z)
+    log_mstar = sample_log_mstar(rng, z, burst)
     dm = log_mstar - 10.0
-    p_quiescent = 1.0 / (1.0 + np.exp(-(log_mstar - 10.55 + 0.8 * (z - 0.2)) / 0.28))
-    quiescent = rng.uniform(size=n) < p_quiescent
+    p_quiescent = 0.4 + 0.6 / (1.0 + np.exp(-(log_mstar - 10.6 + 0.8 * (z - 0.2)) / 0.35))
+    quiescent = (rng.uniform(size=n) < p_quiescent) & ~burst
     t_obs = cosmo.interp(cosmo.age_gyr, z)
-    dmass = _star_formation_history(rng, log_mstar, t_obs, quiescent)
+    dmass = _star_formation_history(rng, log_mstar, t_obs, quiescent, burst)
 
-    onehot = np.eye(8)[_BIN_OF_STEP]
-    mass_in_bins = dmass @ onehot
+    total = dmass.sum(axis=1)
+    frac_young = dmass[:, _LOOKBACK <= 0.02].sum(axis=1) / total
+    frac_300 = dmass[:, _LOOKBACK <= 0.3].sum(axis=1) / total
+    frac_1000 = dmass[:, _LOOKBACK <= 1.0].sum(axis=1) / total
     tage_mw = (dmass * _LOOKBACK).sum(axis=1) / dmass.sum(axis=1)
     recent = _LOOKBACK <= 0.01
     sfr_inst = dmass[:, recent].sum(axis=1) / (_LOOKBACK[recent][-1] * 1e9)
@@ -181,8 +196,10 @@ def sample_physics(rng: np.random.Generator, n: int) -> GalaxyPhysics:
     log_z_sun = np.clip(0.1 - 0.75 * np.exp(-(log_mstar - 8.8) / 0.9)
                         + rng.normal(0.0, 0.12, n), -1.5, 0.35)
     log_ssfr = np.log10(np.maximum(avg_sfr, 1e-6)) - log_mstar
-    a_v_sf = 0.35 + 0.35 * dm + 0.25 * (log_ssfr + 10.0) + rng.normal(0, 0.25, n)
+    a_v_sf = 0.8 + 0.45 * dm + 0.15 * (log_ssfr + 10.0) + rng.normal(0, 0.25, n)
     a_v = np.clip(np.where(quiescent, rng.exponential(0.15, n), a_v_sf), 0.0, 2.5)
+    # an optical flux limit keeps the least obscured starbursts (the dusty ones drop out)
+    a_v = np.where(burst, rng.uniform(0.05, 0.6, n), a_v)
 
     dm_pivot = log_mstar - 10.7
     log_re_kpc = np.where(
@@ -202,7 +219,8 @@ def sample_physics(rng: np.random.Generator, n: int) -> GalaxyPhysics:
     ra = rng.uniform(100.0, 270.0, n)
     dec = np.degrees(np.arcsin(rng.uniform(np.sin(np.radians(-10)), np.sin(np.radians(75)), n)))
     return GalaxyPhysics(
-        redshift=z, log_mstar=log_mstar, quiescent=quiescent, mass_in_bins=mass_in_bins,
+        redshift=z, log_mstar=log_mstar, quiescent=quiescent, starburst=burst,
+        frac_young=frac_young, frac_300=frac_300, frac_1000=frac_1000,
         tage_mw=tage_mw, sfr_inst=sfr_inst, avg_sfr=avg_sfr, log_z_sun=log_z_sun, a_v=a_v,
         r_e_arcsec=r_e, sersic_n=sersic_n, axis_ratio=axis_ratio,
         position_angle=rng.uniform(0.0, np.pi, n), sigma_v=sigma_v, ra=ra, dec=dec,

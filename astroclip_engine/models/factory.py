@@ -8,7 +8,7 @@ The model classes never read files; this module and models/checkpoint_io.py do
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import torch
@@ -41,25 +41,24 @@ def build_model(config: ModelConfig) -> AstroCLIP:
 def load_pretrained(config: ModelConfig) -> AstroCLIP:
     """An AstroCLIP for training: the Stein ResNet-50 (`config.image_checkpoint`) and spender
     (`config.spectrum_checkpoint`) encoders when named, fresh ones otherwise."""
-    return AstroCLIP(config, _image_encoder(config), _spectrum_encoder(config))
+    image = _encoder(config, "image", "resnet50", "a Stein ResNet-50", build_image_encoder,
+                     load_stein_image_encoder)
+    spectrum = _encoder(config, "spectrum", "spender", "spender", build_spectrum_encoder,
+                        load_spender_encoder)
+    return AstroCLIP(config, image, spectrum)
 
 
-def _image_encoder(config: ModelConfig) -> nn.Module:
-    if not config.image_checkpoint:
-        return build_image_encoder(config.image_encoder)
-    if config.image_encoder != "resnet50":
-        raise ConfigError("model.image_checkpoint (a Stein ResNet-50) needs "
-                          "model.image_encoder 'resnet50'")
-    return load_stein_image_encoder(config.image_checkpoint)
-
-
-def _spectrum_encoder(config: ModelConfig) -> nn.Module:
-    if not config.spectrum_checkpoint:
-        return build_spectrum_encoder(config.spectrum_encoder)
-    if config.spectrum_encoder != "spender":
-        raise ConfigError("model.spectrum_checkpoint (spender) needs "
-                          "model.spectrum_encoder 'spender'")
-    return load_spender_encoder(config.spectrum_checkpoint)
+def _encoder(config: ModelConfig, modality: str, needs: str, what: str,
+             build: Callable[[str], nn.Module], load: Callable[[str], nn.Module]) -> nn.Module:
+    """The `modality` encoder: loaded from model.<modality>_checkpoint if set, else built."""
+    checkpoint = getattr(config, f"{modality}_checkpoint")
+    kind = getattr(config, f"{modality}_encoder")
+    if not checkpoint:
+        return build(kind)
+    if kind != needs:
+        raise ConfigError(f"model.{modality}_checkpoint ({what}) needs "
+                          f"model.{modality}_encoder '{needs}'")
+    return load(checkpoint)
 
 
 def save_astroclip(path: str | Path, model: AstroCLIP, run_config: RunConfig) -> Path:

@@ -29,15 +29,14 @@ import torch
 from torch import Tensor
 
 from astroclip_engine.config import RunConfig
+from astroclip_engine.constants import MODALITY_PAIRS
 from astroclip_engine.data.transforms import prepare_images, prepare_spectra, valid_pair_mask
 from astroclip_engine.knn import knn_regress, r2_score
 from astroclip_engine.losses import clip_loss
 from astroclip_engine.models.clip import AstroCLIP
 from astroclip_engine.models.factory import build_model
 
-R2_PAIRS: tuple[tuple[str, str], ...] = (
-    ("image", "image"), ("spectrum", "spectrum"), ("image", "spectrum"), ("spectrum", "image"),
-)
+R2_PAIRS = MODALITY_PAIRS
 """(query modality, key modality) of the validation R^2 metrics."""
 
 

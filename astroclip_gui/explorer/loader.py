@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from astroclip_engine.analysis import EXPLORER_MAPS
 from astroclip_engine.errors import StoreError
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
 from astroclip_engine.project import Project
@@ -16,7 +17,6 @@ from astroclip_engine.store import EmbeddingStore
 from astroclip_gui.explorer.engine_access import NeighbourSearch, open_paired
 from astroclip_gui.explorer.project_files import dataset_path_for
 
-MAP_MODALITIES = ("joint", "image", "spectrum")
 SPLIT_COLUMN = "split"
 CLUSTER_PREFIX = "cluster: "
 
@@ -86,7 +86,7 @@ def colour_columns(store: EmbeddingStore) -> tuple[dict[str, np.ndarray], set[st
 def read_maps(store: EmbeddingStore) -> dict[str, np.ndarray]:
     """The store's UMAP coordinates per modality (joint first)."""
     maps: dict[str, np.ndarray] = {}
-    for modality in MAP_MODALITIES:
+    for modality in EXPLORER_MAPS:
         xy = store.umap(modality)
         if xy is not None:
             if xy.shape != (len(store), 2):

@@ -12,6 +12,8 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu
 
+from astroclip_gui.engine_process import EngineJobs
+from astroclip_gui.training.analysis import AnalysisQueue
 from astroclip_gui.training.monitor import TrainingMonitorWidget
 from astroclip_gui.training.process import TrainingProcess
 from astroclip_gui.training.request import TrainRequest
@@ -47,6 +49,15 @@ class TrainingController(QObject):
         self.runs.show_run.connect(self.show_run)
         self.runs.resume_run.connect(self.resume)
         self.runs.open_in_explorer.connect(self.open_in_explorer)
+        self.analysis = AnalysisQueue(self)
+        self.jobs = EngineJobs(self)
+        """Runs the wizard's engine commands (checks, device detection, mock data)."""
+        self.runs.analyse_requested.connect(self.analysis.analyse)
+        self.runs.cancel_analysis_requested.connect(self.analysis.cancel)
+        self.analysis.step_started.connect(self.runs.show_analysis_step)
+        self.analysis.percent.connect(self.runs.analysis_bar.setValue)
+        self.analysis.busy.connect(self.runs.set_analysis_busy)
+        self.analysis.finished.connect(self.runs.show_analysis_done)
         self.monitor.open_requested.connect(self.open_run)
         app = QApplication.instance()
         if app is not None:
@@ -62,7 +73,8 @@ class TrainingController(QObject):
     # ---- starting and following runs -------------------------------------------------------------
     def new_run(self) -> TrainingWizard:
         """Open the wizard (non-modal); starting it launches the run."""
-        self.wizard = TrainingWizard(self.runs.workspace or self.workspace, parent=self.window)
+        self.wizard = TrainingWizard(self.runs.workspace or self.workspace, parent=self.window,
+                                     jobs=self.jobs)
         self.wizard.start_requested.connect(self.start)
         self.wizard.show()
         return self.wizard
@@ -114,7 +126,7 @@ class TrainingController(QObject):
             self.open_in_explorer(store)
         else:
             self.runs_dock.show()
-            self.runs.analyse(run_path)
+            self.analysis.analyse(run_path)
 
     def open_in_explorer(self, store: str | Path) -> None:
         opener = getattr(self.window, "open_project", None) or getattr(self.window, "open", None)
@@ -123,6 +135,8 @@ class TrainingController(QObject):
 
     def shutdown(self) -> None:
         """On quit: cancel running trainings (each saves its last checkpoint) and wait."""
+        self.analysis.cancel()
+        self.jobs.cancel_all()
         running = [p for p in self.processes.values() if p.is_running()]
         for process in running:
             process.cancel()
@@ -137,7 +151,6 @@ def install_training_ui(window: QMainWindow, workspace: str | Path | None = None
     menu: QMenu | None = getattr(window, "training_menu", None)
     if menu is None:
         menu = window.menuBar().addMenu("&Training")
-        window.training_menu = menu  # type: ignore[attr-defined]
     new_run = QAction("New training run…", window)
     new_run.setShortcut(QKeySequence("Ctrl+Shift+T"))
     new_run.setStatusTip("Configure and start a training run")
@@ -150,5 +163,4 @@ def install_training_ui(window: QMainWindow, workspace: str | Path | None = None
     monitor_action = controller.monitor_dock.toggleViewAction()
     monitor_action.setText("Training monitor")
     menu.addAction(monitor_action)
-    window.training_controller = controller  # type: ignore[attr-defined]
     return controller

@@ -20,17 +20,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from astroclip_engine.constants import MODALITY_PAIRS
 from astroclip_gui.style import DISABLED_STYLE
 from astroclip_gui.training.process import TrainingProcess
 from astroclip_gui.training.runs import ProgressEvent, RunDir
 from astroclip_gui.widgets.plots import add_legend, make_plot, state_badge
 
-R2_CURVES = {
-    "image_image": ("image → image", "#1f77b4"),
-    "spectrum_spectrum": ("spectrum → spectrum", "#ff7f0e"),
-    "image_spectrum": ("image → spectrum", "#2ca02c"),
-    "spectrum_image": ("spectrum → image", "#9467bd"),
-}
+R2_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd")
+R2_CURVES = {f"{query}_{key}": (f"{query} → {key}", colour)
+             for (query, key), colour in zip(MODALITY_PAIRS, R2_COLOURS, strict=True)}
+"""Validation R² curves by metric key: (label, colour)."""
 LOG_LINES = 2000
 
 
@@ -115,6 +114,26 @@ class TrainingMonitorWidget(QWidget):
         progress_row.addWidget(self.progress, 1)
         progress_row.addWidget(self.eta)
 
+        plots = self._plots()
+
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(LOG_LINES)
+        self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.log.setPlaceholderText("Training log")
+        self.log.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.log.setMinimumHeight(110)
+        self.log.setMaximumHeight(180)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addLayout(progress_row)
+        layout.addLayout(plots, 1)
+        layout.addWidget(self.log)
+        self._update_buttons()
+
+    def _plots(self) -> QGridLayout:
+        """Loss (train and validation), learning rate and zero-shot R² plots."""
         self.loss_plot = make_plot("Contrastive loss", "step", "InfoNCE loss")
         add_legend(self.loss_plot, (-10, 10))
         self.train_curve = self.loss_plot.plot(pen=pg.mkPen("#1f77b4", width=1.2), name="train")
@@ -136,22 +155,7 @@ class TrainingMonitorWidget(QWidget):
         plots.addWidget(self.r2_plot, 1, 1)
         plots.setRowStretch(0, 3)
         plots.setRowStretch(1, 2)
-
-        self.log = QPlainTextEdit()
-        self.log.setReadOnly(True)
-        self.log.setMaximumBlockCount(LOG_LINES)
-        self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.log.setPlaceholderText("Training log")
-        self.log.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.log.setMinimumHeight(110)
-        self.log.setMaximumHeight(180)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(header)
-        layout.addLayout(progress_row)
-        layout.addLayout(plots, 1)
-        layout.addWidget(self.log)
-        self._update_buttons()
+        return plots
 
     # ---- sources -----------------------------------------------------------------------------
     def attach(self, process: TrainingProcess) -> None:

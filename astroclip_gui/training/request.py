@@ -1,10 +1,9 @@
 """What the training wizard produces: a complete run configuration plus the `astroclip train`
 command line that runs it (Qt-free, so it is shown verbatim and testable on its own).
 
-Settings with a `train` flag (embedding size, epochs, batch, learning rate, precision,
-accelerator, devices, workers, checkpoints, freezing, learnable temperature, properties) are
-passed as flags on top of the named preset; only when the user edited something without a flag
-(weight decay, temperature, encoders) is the edited configuration saved as
+Settings with a `train` flag (the table in astroclip_engine/train_flags.py) are passed as
+flags on top of the named preset; only when the user edited something without a flag (weight
+decay, temperature, encoders) is the edited configuration saved as
 `WORKSPACE/<run>.preset.yaml` and passed as the preset, so the command shown can always be
 re-run by hand.
 """
@@ -17,6 +16,12 @@ from pathlib import Path
 
 from astroclip_engine.atomic import atomic_write_text
 from astroclip_engine.config import RunConfig, config_diff, load_preset
+from astroclip_engine.train_flags import flag_config, flags_for
+
+OWN_FLAGS = ("--data",)
+"""Given explicitly (the request's dataset), not from the configuration."""
+CLUSTER_FLAGS = ("--accelerator", "--devices", "--num-nodes")
+"""Set by `astroclip slurm` from the job's resources."""
 
 
 @dataclass(frozen=True)
@@ -40,20 +45,7 @@ class TrainRequest:
 
     def flag_config(self) -> RunConfig:
         """The base preset with only the flag-expressible settings of `config` applied."""
-        model, trainer = self.config.model, self.config.trainer
-        return load_preset(self.preset).replace(
-            model={"embedding_dim": model.embedding_dim,
-                   "image_checkpoint": model.image_checkpoint,
-                   "spectrum_checkpoint": model.spectrum_checkpoint,
-                   "freeze_backbones": model.freeze_backbones,
-                   "learnable_temperature": model.learnable_temperature or
-                   load_preset(self.preset).model.learnable_temperature},
-            trainer={"max_epochs": trainer.max_epochs, "batch_size": trainer.batch_size,
-                     "precision": trainer.precision, "devices": trainer.devices,
-                     "num_nodes": trainer.num_nodes, "accelerator": trainer.accelerator},
-            data={"num_workers": self.config.data.num_workers},
-            optim={"lr": self.config.optim.lr},
-        )
+        return flag_config(self.config, load_preset(self.preset), skip=OWN_FLAGS)
 
     def edits_beyond_flags(self) -> list[str]:
         """Edited settings that no `train` flag carries (they need the preset file)."""
@@ -67,37 +59,10 @@ class TrainRequest:
 
     def option_args(self, devices: bool = True) -> list[str]:
         """The flags shared by `astroclip train` and `astroclip slurm` (after --out)."""
-        model, trainer = self.config.model, self.config.trainer
-        base = load_preset(self.preset)
         preset = str(self.preset_path) if self.uses_preset_file else self.preset
-        args = ["--data", str(self.data), "--preset", preset]
-        if model.embedding_dim != base.model.embedding_dim:
-            args += ["--embedding-dim", str(model.embedding_dim)]
-        if trainer.max_epochs != base.trainer.max_epochs:
-            args += ["--max-epochs", str(trainer.max_epochs)]
-        if trainer.batch_size != base.trainer.batch_size:
-            args += ["--batch-size", str(trainer.batch_size)]
-        if trainer.precision != base.trainer.precision:
-            args += ["--precision", trainer.precision]
-        if self.config.optim.lr != base.optim.lr:
-            args += ["--lr", f"{self.config.optim.lr:g}"]
-        if self.config.data.num_workers != base.data.num_workers:
-            args += ["--num-workers", str(self.config.data.num_workers)]
-        if devices and trainer.accelerator != base.trainer.accelerator:
-            args += ["--accelerator", trainer.accelerator]
-        if devices and trainer.devices != base.trainer.devices:
-            args += ["--devices", str(trainer.devices)]
-        if self.config.data.properties:
-            args += ["--properties", self.config.data.properties]
-        if model.image_checkpoint:
-            args += ["--image-checkpoint", model.image_checkpoint]
-        if model.spectrum_checkpoint:
-            args += ["--spectrum-checkpoint", model.spectrum_checkpoint]
-        if model.freeze_backbones:
-            args.append("--freeze-backbones")
-        if model.learnable_temperature and not base.model.learnable_temperature:
-            args.append("--learnable-temperature")
-        return args
+        skip = OWN_FLAGS if devices else (*OWN_FLAGS, *CLUSTER_FLAGS)
+        return ["--data", str(self.data), "--preset", preset,
+                *flags_for(self.config, load_preset(self.preset), skip=skip)]
 
     def train_args(self) -> list[str]:
         """Arguments after `astroclip` (without `--progress json`, which the GUI adds)."""

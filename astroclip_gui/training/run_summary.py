@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from astroclip_engine.analysis import analysis_steps
 from astroclip_engine.errors import AstroClipError
 from astroclip_gui.training.runs import RunDir
 
@@ -100,15 +101,11 @@ def best_checkpoint(run: RunDir) -> Path:
 
 
 def analysis_commands(run: RunDir, data: str) -> list[tuple[str, list[str]]]:
-    """(label, `astroclip` arguments) for embed -> UMAP -> evaluate, in order."""
-    store = str(run.path / STORE_NAME)
-    return [
-        ("Embedding the data", ["embed", "--checkpoint", str(best_checkpoint(run)),
-                                "--data", data, "--out", store, *JSON_PROGRESS]),
-        ("UMAP projection", ["umap", store, *JSON_PROGRESS]),
-        ("Zero-shot evaluation", ["evaluate", store, "--out", str(run.path / EVALUATION_DIR),
-                                  *JSON_PROGRESS]),
-    ]
+    """(label, `astroclip` arguments) of the engine's analysis steps (embed -> UMAP maps ->
+    evaluate, astroclip_engine/analysis.py) for this run's best model, with JSON progress."""
+    steps = analysis_steps(best_checkpoint(run), data, run.path / STORE_NAME,
+                           run.path / EVALUATION_DIR)
+    return [(step.name, [*step.argv(), *JSON_PROGRESS]) for step in steps]
 
 
 def resume_args(run: RunDir) -> list[str]:

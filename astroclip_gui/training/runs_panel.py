@@ -25,11 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from astroclip_gui.engine_process import ChainStep, CommandChain, engine_argv
 from astroclip_gui.style import DISABLED_STYLE
 from astroclip_gui.training.run_summary import (
     RunSummary,
-    analysis_commands,
     summarize,
     val_loss_curve,
 )
@@ -51,6 +49,9 @@ class RunsPanelWidget(QWidget):
     resume_run = Signal(object)
     """Path of a failed or cancelled run directory to continue."""
     analysis_finished = Signal(bool, str)
+    analyse_requested = Signal(object)
+    """Path of a finished run to embed + UMAP + evaluate (the training controller runs it)."""
+    cancel_analysis_requested = Signal()
 
     def __init__(self, workspace: str | Path | None = None, parent: QWidget | None = None,
                  poll_ms: int = 2000) -> None:
@@ -58,9 +59,8 @@ class RunsPanelWidget(QWidget):
         self.workspace: Path | None = None
         self.summaries: list[RunSummary] = []
         self._states: dict[Path, str] = {}
-        self._pending: list[Path] = []
         self._auto_done: set[Path] = set()
-        self.chain: CommandChain | None = None
+        self.analysis_busy = False
         self._build()
         self.setStyleSheet(DISABLED_STYLE)
         self._watcher = QFileSystemWatcher(self)
@@ -83,18 +83,7 @@ class RunsPanelWidget(QWidget):
         top.addWidget(self.workspace_label, 1)
         top.addWidget(change)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.table.cellDoubleClicked.connect(lambda row, _c: self._show_selected())
+        self.table = self._table()
 
         self.show_button = QPushButton("Show in monitor")
         self.resume_button = QPushButton("Resume")
@@ -120,18 +109,7 @@ class RunsPanelWidget(QWidget):
         analysis.addWidget(self.analysis_bar, 1)
         analysis.addWidget(self.analysis_cancel)
 
-        self.loss_plot = make_plot("Validation loss", "epoch", "InfoNCE loss")
-        add_legend(self.loss_plot, (-10, 10))
-        self.r2_plot = make_plot("Zero-shot redshift R² vs embedding size", "embedding size D",
-                                 "R²")
-        self.r2_plot.getAxis("bottom").setTicks([[(i, str(2**i)) for i in range(1, 10)]])
-        self.r2_plot.setXRange(0.5, 9.5)
-        add_legend(self.r2_plot, (10, -10))
-        plots = QWidget()
-        plots_layout = QHBoxLayout(plots)
-        plots_layout.setContentsMargins(0, 0, 0, 0)
-        plots_layout.addWidget(self.loss_plot)
-        plots_layout.addWidget(self.r2_plot)
+        plots = self._plots()
 
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
@@ -148,6 +126,38 @@ class RunsPanelWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self._selection_changed()
+
+    def _table(self) -> QTableWidget:
+        """The runs table: one row a run, selectable by rows."""
+        table = QTableWidget(0, len(COLUMNS))
+        table.setHorizontalHeaderLabels(COLUMNS)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        table.setAlternatingRowColors(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        table.itemSelectionChanged.connect(self._selection_changed)
+        table.cellDoubleClicked.connect(lambda row, _c: self._show_selected())
+        return table
+
+    def _plots(self) -> QWidget:
+        """Validation loss per run, and zero-shot R² against embedding size."""
+        self.loss_plot = make_plot("Validation loss", "epoch", "InfoNCE loss")
+        add_legend(self.loss_plot, (-10, 10))
+        self.r2_plot = make_plot("Zero-shot redshift R² vs embedding size", "embedding size D",
+                                 "R²")
+        self.r2_plot.getAxis("bottom").setTicks([[(i, str(2**i)) for i in range(1, 10)]])
+        self.r2_plot.setXRange(0.5, 9.5)
+        add_legend(self.r2_plot, (10, -10))
+        plots = QWidget()
+        plots_layout = QHBoxLayout(plots)
+        plots_layout.setContentsMargins(0, 0, 0, 0)
+        plots_layout.addWidget(self.loss_plot)
+        plots_layout.addWidget(self.r2_plot)
+        return plots
 
     # ---- workspace and refresh ------------------------------------------------------------------
     def set_workspace(self, workspace: str | Path) -> None:
@@ -218,7 +228,7 @@ class RunsPanelWidget(QWidget):
         one = chosen[0] if len(chosen) == 1 else None
         self.show_button.setEnabled(one is not None)
         self.resume_button.setEnabled(one is not None and one.state in ("failed", "cancelled"))
-        busy = self.chain is not None
+        busy = self.analysis_busy
         self.analyse_button.setEnabled(not busy and one is not None and one.state == "finished")
         self._plot_comparison(chosen or self.summaries[:1])
 
@@ -256,47 +266,33 @@ class RunsPanelWidget(QWidget):
             self.analyse(chosen[0].path)
 
     def auto_analyse(self, run_path: str | Path) -> None:
-        """Analyse a run that just finished, once, if the automatic checkbox is on."""
+        """Ask for the analysis of a run that just finished, once, if the automatic checkbox is
+        on."""
         run_path = Path(run_path)
         if self.auto_check.isChecked() and run_path not in self._auto_done:
             self._auto_done.add(run_path)
             self.analyse(run_path)
 
     def analyse(self, run_path: str | Path) -> None:
-        """Embed + UMAP + evaluate the run's best model in child processes, then emit
-        open_in_explorer(store). Queued if another analysis is running."""
-        run_path = Path(run_path)
-        if self.chain is not None:
-            if run_path not in self._pending:
-                self._pending.append(run_path)
-            return
-        summary = summarize(RunDir(run_path))
-        steps = [ChainStep(label, tuple(engine_argv(*args)))
-                 for label, args in analysis_commands(RunDir(run_path), summary.data)]
-        self.chain = CommandChain(steps, self)
-        self.chain.step_started.connect(self._analysis_step)
-        self.chain.percent.connect(self.analysis_bar.setValue)
-        self.chain.finished.connect(
-            lambda ok, message: self._analysis_done(summary, ok, message))
-        self.analysis_bar.setVisible(True)
-        self.analysis_cancel.setVisible(True)
-        self._selection_changed()
-        self.chain.start()
+        """Ask the training controller to embed + UMAP + evaluate the run's best model."""
+        self.analyse_requested.emit(Path(run_path))
 
     def cancel_analysis(self) -> None:
-        self._pending.clear()
-        if self.chain is not None:
-            self.chain.cancel()
+        self.cancel_analysis_requested.emit()
 
-    def _analysis_step(self, index: int, total: int, label: str) -> None:
+    # ---- the analysis the controller runs ------------------------------------------------------
+    def set_analysis_busy(self, busy: bool) -> None:
+        self.analysis_busy = busy
+        self.analysis_bar.setVisible(busy)
+        self.analysis_cancel.setVisible(busy)
+        self._selection_changed()
+
+    def show_analysis_step(self, index: int, total: int, label: str) -> None:
         self.analysis_label.setText(f"{label} ({index + 1}/{total})…")
         self.analysis_bar.setRange(0, 100)
         self.analysis_bar.setValue(0)
 
-    def _analysis_done(self, summary: RunSummary, ok: bool, message: str) -> None:
-        self.chain = None
-        self.analysis_bar.setVisible(False)
-        self.analysis_cancel.setVisible(False)
+    def show_analysis_done(self, summary: RunSummary, ok: bool, message: str) -> None:
         if ok:
             self.analysis_label.setText(f"{summary.name}: embeddings ready")
             self.open_in_explorer.emit(summary.store_path)
@@ -305,6 +301,3 @@ class RunsPanelWidget(QWidget):
                                         f"{message.splitlines()[0]}</span>")
             self.analysis_label.setToolTip(message)
         self.analysis_finished.emit(ok, message)
-        self._selection_changed()
-        if self._pending:
-            self.analyse(self._pending.pop(0))

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from astroclip_gui.engine_process import EngineProcess
+if TYPE_CHECKING:
+    from astroclip_gui.engine_process import EngineJobs, EngineProcess
 
 CheckState = Literal["empty", "checking", "ok", "error"]
 STYLE = {"ok": "color: #1a7f37;", "error": "color: #cf222e;", "checking": "color: #57606a;",
@@ -64,11 +65,15 @@ class CheckedPathField(QWidget):
     verdict_changed = Signal()
 
     def __init__(self, argv_for: Callable[[str], list[str]], interpret: Interpreter,
-                 placeholder: str = "", directory: bool = False, file_filter: str = "",
-                 parent: QWidget | None = None) -> None:
+                 jobs: EngineJobs, placeholder: str = "", directory: bool = False,
+                 file_filter: str = "", parent: QWidget | None = None) -> None:
+        """`argv_for(path)`: the `astroclip` arguments that check a path; `jobs` runs them
+        (views start no processes themselves)."""
         super().__init__(parent)
         self.argv_for = argv_for
         self.interpret = interpret
+        self.jobs = jobs
+        self._check_id = 0
         self.directory = directory
         self.file_filter = file_filter
         self.state: CheckState = "empty"
@@ -128,19 +133,20 @@ class CheckedPathField(QWidget):
             self._show("error", f"{path}: no such {'folder' if self.directory else 'file'}")
             return
         self._show("checking", "checking…")
-        command = EngineProcess(self.argv_for(path), self)
-        command.done.connect(lambda code, out, err: self._done(command, code, out, err))
-        self._command = command
-        command.start()
+        self._check_id += 1
+        check_id = self._check_id
+        self._command = self.jobs.astroclip(
+            self.argv_for(path), lambda code, out, err: self._done(check_id, code, out, err))
 
-    def _done(self, command: EngineProcess, code: int, stdout: str, stderr: str) -> None:
-        if command is not self._command:
-            return  # a stale check of an earlier path
+    def _done(self, check_id: int, code: int, stdout: str, stderr: str) -> None:
+        if check_id != self._check_id:
+            return  # a stale check of an earlier path, or a cancelled one
         self._command = None
         self.verdict = self.interpret(code, stdout, stderr)
         self._show("ok" if self.verdict.ok else "error", self.verdict.message)
 
     def _cancel(self) -> None:
+        self._check_id += 1
         if self._command is not None:
             command, self._command = self._command, None
             command.cancel()

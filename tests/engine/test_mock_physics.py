@@ -6,11 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.stats import spearmanr
 
 from astroclip_engine.data.mock_images import Sources, render
+from astroclip_engine.data.mock_library import stellar_library
 from astroclip_engine.data.mock_photometry import band_fluxes
-from astroclip_engine.data.mock_physics import AGE_BIN_CENTRES_GYR, cosmology, sample_physics
-from astroclip_engine.data.mock_sed import REST_WAVE, build_sed, d4000, stellar_basis
+from astroclip_engine.data.mock_physics import cosmology, sample_physics
+from astroclip_engine.data.mock_sed import REST_WAVE, build_sed, d4000, rest_continuum
 
 
 @pytest.fixture(scope="module")
@@ -56,21 +58,33 @@ def test_star_formation_and_scaling_relations(physics) -> None:
     assert np.median(physics.a_v[~q]) > np.median(physics.a_v[q])
 
 
-def test_basis_break_grows_with_age_and_matches_fsps(realdata: Path) -> None:
+def test_library_is_line_free_and_its_old_template_matches_fsps(realdata: Path) -> None:
     from astropy.io import fits
 
-    smooth, metal = stellar_basis()
-    breaks = d4000(REST_WAVE, smooth + metal)
-    assert np.all(np.diff(breaks) > 0)
+    lib = stellar_library()
+    breaks = d4000(REST_WAVE, lib.continua)
+    old = int(np.argmin(lib.m1000))
+    assert breaks[old] == breaks.max() and breaks[int(np.argmax(lib.m300))] < 1.3
+    # the nebular lines the templates carry are gone: H-alpha is no peak above its sidebands
+    near = np.abs(REST_WAVE - 6564.6) < 6
+    side = (np.abs(REST_WAVE - 6564.6) > 30) & (np.abs(REST_WAVE - 6564.6) < 60)
+    assert np.all(lib.continua[:, near].max(1) < 1.1 * np.median(lib.continua[:, side], 1))
     with fits.open(realdata / "templates" / "SSP_Padova_CKC14z_Kroupa_Z0.0190.fits") as hdul:
         flux, wave = hdul[0].data.T, hdul["WAVE"].data
         ages = hdul["METADATA"].data["age"] / 1e9
-    for k, age in enumerate(AGE_BIN_CENTRES_GYR):
-        i = int(np.argmin(np.abs(np.log(ages / age))))
-        assert abs(breaks[k] - d4000(wave, flux[i])) < 0.3
-        # optical colour: <f> 4450-4550 / <f> 6450-6550 within 30 %
-        ours = _colour(REST_WAVE, smooth[k] + metal[k])
-        assert abs(np.log(ours / _colour(wave, flux[i]))) < 0.3
+    ssp_breaks = np.array([d4000(wave, f) for f in flux])
+    i = int(np.argmin(np.abs(ssp_breaks - breaks[old])))  # the FSPS age with the same break
+    assert 1.5 < ages[i] < 13.5 and abs(breaks[old] - ssp_breaks[i]) < 0.15
+    assert abs(np.log(_colour(REST_WAVE, lib.continua[old]) / _colour(wave, flux[i]))) < 0.3
+
+
+def test_mixtures_follow_star_formation_history(physics) -> None:
+    cont = rest_continuum(physics)
+    breaks = d4000(REST_WAVE, cont)
+    q = physics.quiescent
+    assert np.median(breaks[q]) > 1.6 and np.median(breaks[~q]) < 1.45
+    ssfr = np.log10(physics.avg_sfr + 1e-15) - physics.log_mstar
+    assert spearmanr(ssfr, breaks).statistic < -0.6
 
 
 def _colour(wave: np.ndarray, flux: np.ndarray) -> float:
@@ -96,7 +110,7 @@ def test_sersic_rendering_conserves_flux_and_half_light_radius(n: float) -> None
 
 def test_photometry_includes_lines_and_is_positive() -> None:
     physics = sample_physics(np.random.default_rng(1), 800)
-    sed = build_sed(physics)
+    sed = build_sed(physics, np.random.default_rng(2))
     flux = band_fluxes(sed)
     assert (flux > 0).all()
     sed.line_flux[:] = 0.0

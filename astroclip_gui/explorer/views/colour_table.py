@@ -1,4 +1,5 @@
-"""Quantised colouring: values -> 0..255 codes -> a table of pre-built brushes (DESIGN.md 5).
+"""Quantised colouring: values -> 0..255 codes -> a table of pre-built brushes
+(docs/architecture.md, GUI).
 
 A new QBrush per point costs seconds at 200k galaxies; indexing a 258-entry object array of
 brushes costs milliseconds.

@@ -1,6 +1,6 @@
 """The embedding map: one base scatter layer, small overlays, k-d tree picking, density view.
 
-Follows DESIGN.md section 5: one pxMode ScatterPlotItem without pen or antialiasing, brushes
+Follows docs/architecture.md (GUI): one pxMode ScatterPlotItem without pen or antialiasing, brushes
 from a pre-built table, never recoloured on interaction; hover/selection/neighbours/active
 galaxy live on overlay items; picking is a cKDTree query throttled to one per 40 ms (the tree
 is built in a background thread when the data arrive). Above DENSITY_THRESHOLD visible points

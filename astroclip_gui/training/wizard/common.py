@@ -8,16 +8,15 @@ from collections.abc import Callable
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QVBoxLayout
 
-from astroclip_engine.config import preset_dir
-from astroclip_gui.engine_process import engine_argv
+from astroclip_engine.config import preset_path
 
 PRECISIONS = ("32-true", "bf16-mixed", "16-mixed", "64-true")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def check_argv(kind: str) -> Callable[[str], list[str]]:
-    """argv builder for `astroclip check KIND PATH`."""
-    return lambda path: engine_argv("check", kind, path)
+    """`astroclip` arguments builder for `astroclip check KIND PATH`."""
+    return lambda path: ["check", kind, path]
 
 
 def framed(label: QLabel) -> QFrame:
@@ -33,7 +32,7 @@ def framed(label: QLabel) -> QFrame:
 def preset_description(name: str) -> str:
     """The comment block at the top of a preset's YAML file, as one paragraph."""
     try:
-        lines = (preset_dir() / f"{name}.yaml").read_text().splitlines()
+        lines = preset_path(name).read_text().splitlines()
     except OSError:
         return ""
     comment = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -15,7 +16,6 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from astroclip_gui.engine_process import EngineProcess, engine_argv
 from astroclip_gui.training.wizard.common import (
     check_argv,
     framed,
@@ -23,12 +23,17 @@ from astroclip_gui.training.wizard.common import (
 from astroclip_gui.training.wizard.data_summary import info_verdict, summary_html
 from astroclip_gui.widgets.checked_path import CheckedPathField, json_verdict, last_error
 
+if TYPE_CHECKING:
+    from astroclip_gui.engine_process import EngineJobs, EngineProcess
+
 
 class DataPage(QWizardPage):
     """Step 1: an HDF5 release file, a parquet folder or the demo mock, checked on the spot."""
 
-    def __init__(self, demo_path: Path, demo_n: int = 4000, demo_size: int = 64) -> None:
+    def __init__(self, demo_path: Path, jobs: EngineJobs, demo_n: int = 4000,
+                 demo_size: int = 64) -> None:
         super().__init__()
+        self.jobs = jobs
         self.setTitle("Training data")
         self.setSubTitle("Paired galaxy images and spectra. The file is checked as soon as you "
                          "choose it.")
@@ -39,8 +44,8 @@ class DataPage(QWizardPage):
         self.demo = QRadioButton(f"The demo data (a mock survey of {demo_n:,} galaxies)")
         for index, button in enumerate((self.hdf5, self.parquet, self.demo)):
             self.kind.addButton(button, index)
-        self.data = CheckedPathField(lambda p: engine_argv("info", p, "--json"), info_verdict,
-                                     "path to the training data",
+        self.data = CheckedPathField(lambda p: ["info", p, "--json"], info_verdict,
+                                     self.jobs, "path to the training data",
                                      file_filter="HDF5 (*.h5 *.hdf5);;All files (*)")
         self.generate = QPushButton("Generate demo data")
         self.generate.clicked.connect(self.generate_demo)
@@ -53,7 +58,7 @@ class DataPage(QWizardPage):
         generate_row.addWidget(self.generate_status)
         self.summary = QLabel("Choose a dataset to see its summary.")
         self.summary.setWordWrap(True)
-        self.properties = CheckedPathField(check_argv("properties"), json_verdict,
+        self.properties = CheckedPathField(check_argv("properties"), json_verdict, self.jobs,
                                            "optional: PROVABGS catalogue (.hdf5 / .fits)",
                                            file_filter="Catalogues (*.hdf5 *.h5 *.fits)")
         layout = QVBoxLayout(self)
@@ -95,17 +100,15 @@ class DataPage(QWizardPage):
 
     def generate_demo(self) -> None:
         """`astroclip mock DEMO --n N --seed 0 --size S` in a child process."""
-        argv = engine_argv("mock", str(self.demo_path), "--n", str(self.demo_n), "--seed", "0",
-                           "--size", str(self.demo_size), "--progress", "json")
+        args = ["mock", str(self.demo_path), "--n", str(self.demo_n), "--seed", "0",
+                           "--size", str(self.demo_size), "--progress", "json"]
         self.demo_path.parent.mkdir(parents=True, exist_ok=True)
-        self._generator = EngineProcess(argv, self)
-        self._generator.percent.connect(self.generate_bar.setValue)
-        self._generator.done.connect(self._generated)
         self.generate.setEnabled(False)
         self.generate_bar.setVisible(True)
         self.generate_bar.setValue(0)
         self.generate_status.setText("generating…")
-        self._generator.start()
+        self._generator = self.jobs.astroclip(args, self._generated,
+                                             self.generate_bar.setValue)
 
     def _generated(self, code: int, _stdout: str, stderr: str) -> None:
         self._generator = None

@@ -8,6 +8,7 @@ from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QWidget, QWizard
 
 from astroclip_engine.config import load_preset
+from astroclip_gui.engine_process import EngineJobs
 from astroclip_gui.style import DISABLED_STYLE
 from astroclip_gui.training.request import TrainRequest
 from astroclip_gui.training.wizard.data_page import DataPage
@@ -23,18 +24,22 @@ class TrainingWizard(QWizard):
     start_requested = Signal(object)
 
     def __init__(self, workspace: str | Path, demo_path: str | Path | None = None,
-                 demo_n: int = 4000, demo_size: int = 64, parent: QWidget | None = None) -> None:
+                 demo_n: int = 4000, demo_size: int = 64, parent: QWidget | None = None,
+                 jobs: EngineJobs | None = None) -> None:
+        """`jobs` starts the pages' engine commands (the training controller's, or the
+        wizard's own)."""
         super().__init__(parent)
+        self.jobs = jobs or EngineJobs(self)
         self.workspace = Path(workspace).expanduser().absolute()
         self.setWindowTitle("New training run")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setButtonText(QWizard.WizardButton.FinishButton, "Start training")
         demo = Path(demo_path) if demo_path else self.workspace / "demo" / "demo_mock.h5"
-        self.data_page = DataPage(demo, demo_n, demo_size)
-        self.encoders_page = EncodersPage()
+        self.data_page = DataPage(demo, self.jobs, demo_n, demo_size)
+        self.encoders_page = EncodersPage(self.jobs)
         self.model_page = ModelPage(self.workspace)
-        self.hardware_page = HardwarePage(self.request)
+        self.hardware_page = HardwarePage(self.request, self.jobs)
         self.review_page = ReviewPage(self.request, self.hardware_page.slurm.isChecked)
         for page in (self.data_page, self.encoders_page, self.model_page, self.hardware_page,
                      self.review_page):

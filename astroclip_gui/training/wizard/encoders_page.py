@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGroupBox,
@@ -16,11 +18,15 @@ from astroclip_gui.training.wizard.common import (
 )
 from astroclip_gui.widgets.checked_path import CheckedPathField, json_verdict
 
+if TYPE_CHECKING:
+    from astroclip_gui.engine_process import EngineJobs
+
 
 class _EncoderChoice(QGroupBox):
     """Pretrained checkpoint (checked on selection) or from scratch, small or full size."""
 
-    def __init__(self, title: str, pretrained: str, check: str, small: str, full: str) -> None:
+    def __init__(self, title: str, pretrained: str, check: str, small: str, full: str,
+                 jobs: EngineJobs) -> None:
         super().__init__(title)
         self.group = QButtonGroup(self)
         self.pretrained = QRadioButton(pretrained)
@@ -28,8 +34,9 @@ class _EncoderChoice(QGroupBox):
         self.full = QRadioButton(full)
         for index, button in enumerate((self.pretrained, self.small, self.full)):
             self.group.addButton(button, index)
-        self.checkpoint = CheckedPathField(check_argv(check), json_verdict, "checkpoint file",
-                                           file_filter="Checkpoints (*.ckpt *.pt *.pth)")
+        self.checkpoint = CheckedPathField(
+            check_argv(check), json_verdict, jobs, "checkpoint file",
+            file_filter="Checkpoints (*.ckpt *.pt *.pth)")
         layout = QVBoxLayout(self)
         layout.addWidget(self.pretrained)
         layout.addWidget(self.checkpoint)
@@ -49,7 +56,7 @@ class _EncoderChoice(QGroupBox):
 class EncodersPage(QWizardPage):
     """Step 2: pretrained encoders or training from scratch; freeze or fine-tune."""
 
-    def __init__(self) -> None:
+    def __init__(self, jobs: EngineJobs) -> None:
         super().__init__()
         self.setTitle("Encoders")
         self.setSubTitle("Start from the published encoders or from scratch. Checkpoints are "
@@ -57,11 +64,11 @@ class EncodersPage(QWizardPage):
         self.image = _EncoderChoice(
             "Image encoder", "Pretrained: Stein et al. (2021) MoCo ResNet-50 (resnet50.ckpt)",
             "stein", "From scratch: small ResNet (fast, fine on a CPU)",
-            "From scratch: full-size ResNet-50")
+            "From scratch: full-size ResNet-50", jobs)
         self.spectrum = _EncoderChoice(
             "Spectrum encoder", "Pretrained: spender (Liang && Melchior 2023, desi_edr_galaxy)",
             "spender", "From scratch: small spender (fast, fine on a CPU)",
-            "From scratch: full-size spender")
+            "From scratch: full-size spender", jobs)
         self.finetune = QRadioButton("Fine-tune everything (the reproduction's default)")
         self.freeze = QRadioButton("Freeze the pretrained backbones, train the heads only")
         self.finetune.setChecked(True)

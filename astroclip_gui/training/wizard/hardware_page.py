@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -26,12 +27,14 @@ from PySide6.QtWidgets import (
 
 from astroclip_engine.config import RunConfig, load_preset
 from astroclip_engine.devices import DeviceInfo, devices_from_json, suggested_precision
-from astroclip_gui.engine_process import EngineProcess, engine_argv
 from astroclip_gui.training.request import TrainRequest
 from astroclip_gui.training.wizard.common import (
     monospace,
 )
 from astroclip_gui.widgets.checked_path import last_error
+
+if TYPE_CHECKING:
+    from astroclip_gui.engine_process import EngineJobs, EngineProcess
 
 TIME_PATTERN = re.compile(r"^(\d+-)?\d{1,3}:\d{2}:\d{2}$")
 RequestFn = Callable[[], TrainRequest]
@@ -40,9 +43,10 @@ RequestFn = Callable[[], TrainRequest]
 class HardwarePage(QWizardPage):
     """Step 4: the devices of this computer (detected in a child process), or a SLURM job."""
 
-    def __init__(self, request: RequestFn) -> None:
+    def __init__(self, request: RequestFn, jobs: EngineJobs) -> None:
         super().__init__()
         self.request = request
+        self.jobs = jobs
         self.devices: list[DeviceInfo] = []
         self.setTitle("Hardware")
         self.setSubTitle("Train here, or write a batch script for a SLURM cluster.")
@@ -53,53 +57,8 @@ class HardwarePage(QWizardPage):
         self.where.addButton(self.slurm, 1)
         self.local.setChecked(True)
 
-        self.device_list = QListWidget()
-        self.detect_status = QLabel("Detecting devices…")
-        self.workers = QSpinBox()
-        self.workers.setRange(0, 64)
-        self.precision_hint = QLabel()
-        self.use_precision = QPushButton("Use it")
-        hint_row = QHBoxLayout()
-        hint_row.addWidget(self.precision_hint, 1)
-        hint_row.addWidget(self.use_precision)
-        self.local_box = QGroupBox("Devices")
-        local_form = QFormLayout(self.local_box)
-        local_form.addRow(self.device_list)
-        local_form.addRow(self.detect_status)
-        local_form.addRow("Data-loading workers", self.workers)
-        local_form.addRow("Precision", hint_row)
-
-        self.nodes = QSpinBox()
-        self.nodes.setRange(1, 512)
-        self.gpus = QSpinBox()
-        self.gpus.setRange(1, 16)
-        self.gpus.setValue(4)
-        self.time = QLineEdit("24:00:00")
-        self.partition = QLineEdit()
-        self.partition.setPlaceholderText("cluster default")
-        self.account = QLineEdit()
-        self.account.setPlaceholderText("cluster default")
-        self.write_script = QPushButton("Write the batch script")
-        self.submit = QPushButton("Submit with sbatch")
-        self.slurm_status = QLabel()
-        self.slurm_status.setWordWrap(True)
-        self.slurm_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.script = monospace(QPlainTextEdit())
-        self.script.setPlaceholderText("submit.sbatch appears here")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.write_script)
-        buttons.addWidget(self.submit)
-        buttons.addStretch(1)
-        self.slurm_box = QGroupBox("SLURM job")
-        slurm_form = QFormLayout(self.slurm_box)
-        slurm_form.addRow("Nodes", self.nodes)
-        slurm_form.addRow("GPUs per node", self.gpus)
-        slurm_form.addRow("Time limit (HH:MM:SS)", self.time)
-        slurm_form.addRow("Partition", self.partition)
-        slurm_form.addRow("Account", self.account)
-        slurm_form.addRow(buttons)
-        slurm_form.addRow(self.slurm_status)
-        slurm_form.addRow(self.script)
+        self.local_box = self._local_box()
+        self.slurm_box = self._slurm_box()
 
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -125,15 +84,67 @@ class HardwarePage(QWizardPage):
         self._mode_changed()
 
     # ---- devices -------------------------------------------------------------------------------
+    def _local_box(self) -> QGroupBox:
+        """Devices of this computer, workers and precision."""
+        self.device_list = QListWidget()
+        self.detect_status = QLabel("Detecting devices…")
+        self.workers = QSpinBox()
+        self.workers.setRange(0, 64)
+        self.precision_hint = QLabel()
+        self.use_precision = QPushButton("Use it")
+        hint_row = QHBoxLayout()
+        hint_row.addWidget(self.precision_hint, 1)
+        hint_row.addWidget(self.use_precision)
+        box = QGroupBox("Devices")
+        local_form = QFormLayout(box)
+        local_form.addRow(self.device_list)
+        local_form.addRow(self.detect_status)
+        local_form.addRow("Data-loading workers", self.workers)
+        local_form.addRow("Precision", hint_row)
+        return box
+
+    def _slurm_box(self) -> QGroupBox:
+        """Nodes, GPUs, time, partition and account of a SLURM job, and its script."""
+        self.nodes = QSpinBox()
+        self.nodes.setRange(1, 512)
+        self.gpus = QSpinBox()
+        self.gpus.setRange(1, 16)
+        self.gpus.setValue(4)
+        self.time = QLineEdit("24:00:00")
+        self.partition = QLineEdit()
+        self.partition.setPlaceholderText("cluster default")
+        self.account = QLineEdit()
+        self.account.setPlaceholderText("cluster default")
+        self.write_script = QPushButton("Write the batch script")
+        self.submit = QPushButton("Submit with sbatch")
+        self.slurm_status = QLabel()
+        self.slurm_status.setWordWrap(True)
+        self.slurm_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.script = monospace(QPlainTextEdit())
+        self.script.setPlaceholderText("submit.sbatch appears here")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.write_script)
+        buttons.addWidget(self.submit)
+        buttons.addStretch(1)
+        box = QGroupBox("SLURM job")
+        slurm_form = QFormLayout(box)
+        slurm_form.addRow("Nodes", self.nodes)
+        slurm_form.addRow("GPUs per node", self.gpus)
+        slurm_form.addRow("Time limit (HH:MM:SS)", self.time)
+        slurm_form.addRow("Partition", self.partition)
+        slurm_form.addRow("Account", self.account)
+        slurm_form.addRow(buttons)
+        slurm_form.addRow(self.slurm_status)
+        slurm_form.addRow(self.script)
+        return box
+
     def initializePage(self) -> None:
         if not self._initialized:
             self._initialized = True
             preset = self.wizard().model_page.preset.currentText()
             self.workers.setValue(load_preset(preset).data.num_workers)
         if not self.devices and self._command is None:
-            self._command = EngineProcess(engine_argv("devices", "--json"), self)
-            self._command.done.connect(self._detected)
-            self._command.start()
+            self._command = self.jobs.astroclip(["devices", "--json"], self._detected)
         self._update_hint()
 
     def _detected(self, code: int, stdout: str, stderr: str) -> None:
@@ -222,10 +233,9 @@ class HardwarePage(QWizardPage):
             return
         args = request.slurm_args(self.nodes.value(), self.gpus.value(), self.time.text().strip(),
                                   self.partition.text().strip(), self.account.text().strip())
-        self._command = EngineProcess(engine_argv(*args), self)
-        self._command.done.connect(lambda code, _o, err: self._script_done(request, code, err))
         self.slurm_status.setText("writing the script…")
-        self._command.start()
+        self._command = self.jobs.astroclip(
+            args, lambda code, _o, err: self._script_done(request, code, err))
 
     def _script_done(self, request: TrainRequest, code: int, stderr: str) -> None:
         self._command = None
@@ -248,12 +258,11 @@ class HardwarePage(QWizardPage):
 
     def submit_sbatch(self) -> None:
         path = self.request().run_dir / "submit.sbatch"
-        command = EngineProcess([str(path)], self, program=shutil.which("sbatch") or "sbatch")
-        command.done.connect(lambda code, out, err: self.slurm_status.setText(
-            out.strip() if code == 0 else f"<span style='color:#cf222e'>sbatch failed: "
-            f"{last_error(err)}</span>"))
-        self._command = command
-        command.start()
+        self._command = self.jobs.run(
+            [str(path)], lambda code, out, err: self.slurm_status.setText(
+                out.strip() if code == 0 else f"<span style='color:#cf222e'>sbatch failed: "
+                f"{last_error(err)}</span>"),
+            program=shutil.which("sbatch") or "sbatch")
 
     def isComplete(self) -> bool:
         return self.local.isChecked() or self.script_written

@@ -26,6 +26,14 @@ from astroclip_gui.training.wizard.common import (
 )
 
 
+def decimal_spin(decimals: int, limits: tuple[float, float], step: float) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setDecimals(decimals)
+    spin.setRange(*limits)
+    spin.setSingleStep(step)
+    return spin
+
+
 class ModelPage(QWizardPage):
     """Step 3: run name, preset, embedding size and the preset's editable values."""
 
@@ -46,18 +54,9 @@ class ModelPage(QWizardPage):
         self.batch.setRange(2, 65536)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 10000)
-        self.lr = QDoubleSpinBox()
-        self.lr.setDecimals(6)
-        self.lr.setRange(1e-6, 1.0)
-        self.lr.setSingleStep(1e-4)
-        self.weight_decay = QDoubleSpinBox()
-        self.weight_decay.setDecimals(6)
-        self.weight_decay.setRange(0.0, 1.0)
-        self.weight_decay.setSingleStep(1e-5)
-        self.temperature = QDoubleSpinBox()
-        self.temperature.setDecimals(3)
-        self.temperature.setRange(0.001, 10.0)
-        self.temperature.setSingleStep(0.01)
+        self.lr = decimal_spin(6, (1e-6, 1.0), 1e-4)
+        self.weight_decay = decimal_spin(6, (0.0, 1.0), 1e-5)
+        self.temperature = decimal_spin(3, (0.001, 10.0), 0.01)
         self.learnable = QCheckBox("learnable")
         temperature_row = QHBoxLayout()
         temperature_row.addWidget(self.temperature)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import zipfile
+from pathlib import Path
 from typing import Any
 
 
@@ -23,12 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from astroclip_engine.data.open import DEFAULT_SAMPLE, describe  # numpy + h5py: not for --help
-    from astroclip_engine.models.checkpoint_info import describe_checkpoint, is_torch_checkpoint
     from astroclip_engine.published_embeddings import describe_embeddings, detect_embeddings
 
     sample = DEFAULT_SAMPLE if args.sample is None else max(args.sample, 1)
-    if is_torch_checkpoint(args.path):
-        info = describe_checkpoint(args.path)
+    checkpoint = _checkpoint_info(args.path)
+    if checkpoint is not None:
+        info = checkpoint
     elif detect_embeddings(args.path):
         info = describe_embeddings(args.path)
     else:
@@ -36,6 +38,16 @@ def run(args: argparse.Namespace) -> int:
                         sample=None if args.full else sample)
     print(json.dumps(info, indent=2) if args.json else format_info(info))
     return 0
+
+
+def _checkpoint_info(path: str) -> dict[str, Any] | None:
+    """What a torch checkpoint holds, or None for any other file. The checkpoint reader
+    imports torch (~1 s), so only zip archives (torch's format) get that far."""
+    if not (Path(path).is_file() and zipfile.is_zipfile(path)):
+        return None
+    from astroclip_engine.models.checkpoint_info import describe_checkpoint, is_torch_checkpoint
+
+    return describe_checkpoint(path) if is_torch_checkpoint(path) else None
 
 
 def format_info(info: dict[str, Any], indent: int = 0) -> str:

@@ -62,7 +62,13 @@ class AstroCLIP(nn.Module):
                 raise ConfigError("model.image_checkpoint (a Stein ResNet-50) needs "
                                   "model.image_encoder 'resnet50'")
             self.image_encoder = checkpoints.load_stein_image_encoder(self.config.image_checkpoint)
-        if self.config.spectrum_checkpoint:
+        if self.config.spectrum_checkpoint and self.config.spectrum_encoder.startswith(
+                "specformer"):  # a checkpoint of `astroclip pretrain --modality spectrum`
+            from astroclip_engine.pretraining.checkpoint import load_pretrained_specformer
+
+            self.spectrum_encoder = load_pretrained_specformer(
+                self.config.spectrum_checkpoint, self.config.spectrum_encoder)
+        elif self.config.spectrum_checkpoint:
             if self.config.spectrum_encoder != "spender":
                 raise ConfigError("model.spectrum_checkpoint (spender) needs "
                                   "model.spectrum_encoder 'spender'")

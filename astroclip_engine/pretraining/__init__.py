@@ -1,0 +1,2 @@
+"""Self-supervised pretraining of the encoders before the contrastive alignment (`astroclip
+pretrain`): masked spectrum modelling (SpecFormer)."""

@@ -1,4 +1,5 @@
-"""The built-in demo project: mock survey -> spectrum std -> demo-cpu training -> embeddings ->
+"""The built-in demo project: mock survey -> spectrum std -> SpecFormer pretraining ->
+demo-pretrained alignment -> embeddings ->
 UMAP + clusters -> evaluation -> project.yaml. Each step is the same `astroclip` command a user
 would run; a step whose output exists is skipped, so a second run opens at once and an
 interrupted run resumes where it stopped."""
@@ -38,6 +39,10 @@ class DemoLayout:
         return self.root / "data" / "spectrum_stddev.npy"
 
     @property
+    def pretrain_run(self) -> RunDir:
+        return RunDir(self.root / "runs" / "pretrain-spectrum")
+
+    @property
     def run(self) -> RunDir:
         return RunDir(self.root / "runs" / "demo-cpu")
 
@@ -60,18 +65,24 @@ class DemoStep:
 def demo_steps(layout: DemoLayout, n: int, image_size: int, max_epochs: int | None
                ) -> list[DemoStep]:
     """The pipeline, in order, as CLI invocations."""
-    run = layout.run
-    train_argv = ["train", "--data", str(layout.dataset), "--preset", "demo-cpu",
+    run, pretrain = layout.run, layout.pretrain_run
+    pretrain_argv = ["pretrain", "--modality", "spectrum", "--data", str(layout.dataset),
+                     "--stddev", str(layout.stddev), "--out", str(pretrain.path),
+                     "--progress", "bar"]
+    train_argv = ["train", "--data", str(layout.dataset), "--preset", "demo-pretrained",
+                  "--spectrum-checkpoint", str(pretrain.best_checkpoint),
                   "--stddev", str(layout.stddev), "--out", str(run.path), "--progress", "bar"]
     if max_epochs is not None:
         train_argv += ["--max-epochs", str(max_epochs)]
+        pretrain_argv += ["--max-epochs", str(max_epochs)]
 
-    def training_done() -> bool:
-        return run.read_status().state == "finished" and run.best_checkpoint.exists()
+    def finished(run_dir: RunDir) -> Callable[[], bool]:
+        return lambda: (run_dir.read_status().state == "finished"
+                        and run_dir.best_checkpoint.exists())
 
-    def train_args() -> list[str]:
+    def resumable(run_dir: RunDir, argv: list[str]) -> Callable[[], list[str]]:
         # an interrupted run continues from its last checkpoint
-        return [*train_argv, "--resume"] if run.last_checkpoint.exists() else train_argv
+        return lambda: [*argv, "--resume"] if run_dir.last_checkpoint.exists() else argv
 
     def umap_done(modality: str) -> Callable[[], bool]:
         def done() -> bool:
@@ -89,7 +100,8 @@ def demo_steps(layout: DemoLayout, n: int, image_size: int, max_epochs: int | No
                           "--size", str(image_size)]),
         DemoStep("spectrum std", layout.stddev.exists,
                  lambda: ["stddev", str(layout.dataset), "--out", str(layout.stddev)]),
-        DemoStep("training", training_done, train_args),
+        DemoStep("spectrum pretraining", finished(pretrain), resumable(pretrain, pretrain_argv)),
+        DemoStep("training", finished(run), resumable(run, train_argv)),
         DemoStep("embeddings", layout.store.exists,
                  lambda: ["embed", "--checkpoint", str(run.best_checkpoint),
                           "--data", str(layout.dataset), "--out", str(layout.store)]),

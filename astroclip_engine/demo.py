@@ -109,7 +109,8 @@ def demo_steps(layout: DemoLayout, n: int, image_size: int, max_epochs: int | No
                    lambda m=m: ["umap", str(layout.store), "--modality", m, "--clusters"])
           for m in ("joint", "image", "spectrum")],
         DemoStep("evaluation", lambda: (layout.evaluation / "report.json").exists(),
-                 lambda: ["evaluate", str(layout.store), "--out", str(layout.evaluation)]),
+                 lambda: ["evaluate", str(layout.store), "--out", str(layout.evaluation),
+                          "--pretrained-spectrum", str(pretrain.best_checkpoint)]),
     ]
 
 

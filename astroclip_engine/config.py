@@ -202,19 +202,45 @@ def preset_dir() -> Path:
     return resource_path("presets")
 
 
+SIZED_PRESETS = ("repro",)
+"""Presets that also answer to NAME-dD (an embedding size D): repro-d2 ... repro-d512."""
+
+
+def _sized_alias(name: str) -> tuple[str, int] | None:
+    """(base preset, D) when `name` is NAME-dD of a sized preset."""
+    base, sep, dim = name.rpartition("-d")
+    if sep and base in SIZED_PRESETS and dim.isdigit() and int(dim) > 0:
+        return base, int(dim)
+    return None
+
+
 def list_presets() -> list[str]:
-    return sorted(p.stem for p in preset_dir().glob("*.yaml"))
+    """Preset names: the files in resources/presets and the NAME-dD aliases of EMBEDDING_DIMS."""
+    aliases = [f"{base}-d{dim}" for base in SIZED_PRESETS for dim in EMBEDDING_DIMS]
+    return sorted({p.stem for p in preset_dir().glob("*.yaml")} | set(aliases))
+
+
+def preset_path(name: str) -> Path:
+    """The YAML file of a preset name (an alias's base preset); it may not exist."""
+    alias = _sized_alias(name)
+    path = preset_dir() / f"{name}.yaml"
+    return preset_dir() / f"{alias[0]}.yaml" if alias and not path.exists() else path
 
 
 def load_preset(name: str) -> RunConfig:
-    """A preset by name (resources/presets/NAME.yaml) or by path to a YAML file."""
+    """A preset by name (resources/presets/NAME.yaml, or NAME-dD for a sized preset with
+    embedding size D) or by path to a YAML file."""
     candidate = Path(name)
     if candidate.suffix in {".yaml", ".yml"} and candidate.exists():
         return RunConfig.from_yaml(candidate)
-    path = preset_dir() / f"{name}.yaml"
+    path = preset_path(name)
     if not path.exists():
         raise ConfigError(f"unknown preset {name!r}; available: {', '.join(list_presets())}")
-    return RunConfig.from_yaml(path)
+    config = RunConfig.from_yaml(path)
+    alias = _sized_alias(name)
+    if alias and path.stem != name:
+        config = dataclasses.replace(config.replace(model={"embedding_dim": alias[1]}), name=name)
+    return config
 
 
 def config_diff(a: RunConfig, b: RunConfig) -> list[str]:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from astroclip_engine.analysis import PipelineStep, analysis_steps
 from astroclip_engine.errors import AstroClipError
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
 from astroclip_engine.project import Project
@@ -55,11 +56,7 @@ class DemoLayout:
         return self.root / "evaluation"
 
 
-@dataclass(frozen=True)
-class DemoStep:
-    name: str
-    done: Callable[[], bool]
-    argv: Callable[[], list[str]]
+DemoStep = PipelineStep
 
 
 def demo_steps(layout: DemoLayout, n: int, image_size: int, max_epochs: int | None
@@ -84,16 +81,6 @@ def demo_steps(layout: DemoLayout, n: int, image_size: int, max_epochs: int | No
         # an interrupted run continues from its last checkpoint
         return lambda: [*argv, "--resume"] if run_dir.last_checkpoint.exists() else argv
 
-    def umap_done(modality: str) -> Callable[[], bool]:
-        def done() -> bool:
-            from astroclip_engine.store import EmbeddingStore
-
-            if not layout.store.exists():
-                return False
-            with EmbeddingStore(layout.store) as store:
-                return store.umap(modality) is not None and bool(store.cluster_names())
-        return done
-
     return [
         DemoStep("mock survey", layout.dataset.exists,
                  lambda: ["mock", str(layout.dataset), "--n", str(n), "--seed", str(DEMO_SEED),
@@ -102,15 +89,8 @@ def demo_steps(layout: DemoLayout, n: int, image_size: int, max_epochs: int | No
                  lambda: ["stddev", str(layout.dataset), "--out", str(layout.stddev)]),
         DemoStep("spectrum pretraining", finished(pretrain), resumable(pretrain, pretrain_argv)),
         DemoStep("training", finished(run), resumable(run, train_argv)),
-        DemoStep("embeddings", layout.store.exists,
-                 lambda: ["embed", "--checkpoint", str(run.best_checkpoint),
-                          "--data", str(layout.dataset), "--out", str(layout.store)]),
-        *[DemoStep(f"UMAP ({m})", umap_done(m),
-                   lambda m=m: ["umap", str(layout.store), "--modality", m, "--clusters"])
-          for m in ("joint", "image", "spectrum")],
-        DemoStep("evaluation", lambda: (layout.evaluation / "report.json").exists(),
-                 lambda: ["evaluate", str(layout.store), "--out", str(layout.evaluation),
-                          "--pretrained-spectrum", str(pretrain.best_checkpoint)]),
+        *analysis_steps(run.best_checkpoint, layout.dataset, layout.store, layout.evaluation,
+                        ("--pretrained-spectrum", str(pretrain.best_checkpoint))),
     ]
 
 
@@ -121,13 +101,13 @@ def build_demo_project(
     max_epochs: int | None = None,
     reporter: Reporter | None = None,
     cancel: CancelToken | None = None,
-    run_command: Callable[[Sequence[str]], int] | None = None,
+    *,
+    run_command: Callable[[Sequence[str]], int],
 ) -> Project:
-    """Build (or finish building) the demo project in `root` and return it."""
-    from astroclip_engine.cli import main as cli_main
-
+    """Build (or finish building) the demo project in `root` and return it; `run_command`
+    runs one `astroclip` command (the CLI passes its own `main`) and returns its exit code."""
     report = reporter or null_reporter
-    run = run_command or cli_main
+    run = run_command
     layout = DemoLayout(Path(root).expanduser().resolve())
     layout.root.mkdir(parents=True, exist_ok=True)
     steps = demo_steps(layout, n, image_size, max_epochs)

@@ -29,9 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
-    from astroclip_gui.demo_ui import install_demo_action
+    from astroclip_gui.explorer.demo_ui import install_demo_action
     from astroclip_gui.main_window import MainWindow
-    from astroclip_gui.training_ui import install_training_ui
+    from astroclip_gui.training.controller import install_training_ui
 
     if args.smoke:  # a throwaway settings file: a smoke run saves nothing
         import tempfile

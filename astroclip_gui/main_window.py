@@ -19,21 +19,21 @@ from PySide6.QtWidgets import (
 )
 
 from astroclip_engine.atomic import atomic_path
-from astroclip_gui.actions import ExplorerActions
-from astroclip_gui.controller import ExplorerController
 from astroclip_gui.dialogs.messages import show_error, show_info
-from astroclip_gui.loader import LoadedProject
+from astroclip_gui.explorer.actions import ExplorerActions
+from astroclip_gui.explorer.controller import ExplorerController
+from astroclip_gui.explorer.loader import LoadedProject
+from astroclip_gui.explorer.state import AppState
+from astroclip_gui.explorer.views.embedding_map import EmbeddingMapView
+from astroclip_gui.explorer.views.galaxy_image import GalaxyImageView
+from astroclip_gui.explorer.views.map_controls import MapControlsWidget
+from astroclip_gui.explorer.views.neighbours import NeighbourGalleryWidget
+from astroclip_gui.explorer.views.properties_table import PropertiesTableWidget
+from astroclip_gui.explorer.views.spectrum_plot import SpectrumPlotView
+from astroclip_gui.explorer.views.subsets import SubsetListWidget
 from astroclip_gui.session import Session
-from astroclip_gui.state import AppState
 from astroclip_gui.style import app_icon, apply_style
-from astroclip_gui.widgets.embedding_map import EmbeddingMapView
-from astroclip_gui.widgets.galaxy_image import GalaxyImageView
 from astroclip_gui.widgets.job_status import JobStatusWidget
-from astroclip_gui.widgets.map_controls import MapControlsWidget
-from astroclip_gui.widgets.neighbours import NeighbourGalleryWidget
-from astroclip_gui.widgets.properties_table import PropertiesTableWidget
-from astroclip_gui.widgets.spectrum_plot import SpectrumPlotView
-from astroclip_gui.widgets.subsets import SubsetListWidget
 from astroclip_gui.workers import JobRunner
 
 

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from astroclip_engine.resources import resource_path
 
 STYLES = ("dark", "light")
+DISABLED_STYLE = "QPushButton:disabled { color: #8c959f; }"
+"""Greys out disabled push buttons (the wizard and the training views)."""
 PLOT_COLOURS = {"dark": ("#1b1f24", "#d0d4d9"), "light": ("#ffffff", "#30343a")}
 
 

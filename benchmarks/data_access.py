@@ -2,7 +2,7 @@
 
 Rows: random single galaxies (image + spectrum) in ms, the same rows read with plain h5py
 single-row reads (raw, and transposed to sky orientation as the reader returns them), h5py
-fancy indexing of 16-row batches (DESIGN.md section 6 says avoid it),
+fancy indexing of 16-row batches (the readers avoid it: docs/benchmarks.md),
 sequential MB/s of the reader vs plain h5py slices of the same bytes, and the block spectrum
 reads used by `astroclip stddev`. The file was just written, so reads come from the page cache:
 this measures the reader's own overhead, not the disk. Each time is the best of three passes.

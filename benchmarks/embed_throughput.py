@@ -42,14 +42,14 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         from astroclip_engine.data.transforms import prepare_images, prepare_spectra
         from astroclip_engine.embed import embed_dataset
         from astroclip_engine.models.checkpoints import save_astroclip
-        from astroclip_engine.models.clip import AstroCLIP
+        from astroclip_engine.models.factory import build_model
     except ImportError as exc:
         print(f"embed_throughput: skipped, models not importable ({exc})")
         return []
     n = 128 if quick else 1024
     config = load_preset("demo-cpu")
     torch.manual_seed(0)
-    model = AstroCLIP(config.model, load_pretrained=False).eval()
+    model = build_model(config.model).eval()
     rows: list[dict[str, Any]] = []
     images = torch.randn(BATCH, 3, IMAGE_SIZE, IMAGE_SIZE) * 0.01
     spectra = torch.randn(BATCH, N_SPECTRUM_BINS) + 1

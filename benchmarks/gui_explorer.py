@@ -1,4 +1,4 @@
-"""Explorer performance at 200,000 galaxies (DESIGN.md sections 2 and 5).
+"""Explorer performance at 200,000 galaxies (docs/architecture.md, GUI).
 
 Measures: opening a store and showing the map, frame time of pan/zoom (offscreen renders),
 click-to-gallery latency (search + k thumbnails read from HDF5), lasso time, process RSS.
@@ -23,14 +23,53 @@ TARGETS = {"open + show map": 2000.0, "pan/zoom frame": 50.0, "click-to-gallery"
            "lasso": 100.0, "process RSS (MB)": 2048.0}
 
 
+def _pan_zoom_frames(view, steps: int) -> list[float]:
+    """Milliseconds per frame of `steps` zoom + pan steps."""
+    frames = []
+    for i in range(steps):
+        factor = 0.8 if i % 2 == 0 else 1.25
+        view.viewbox.scaleBy((factor, factor))
+        view.viewbox.translateBy((0.3, -0.2))
+        t = time.perf_counter()
+        view._update_layer()  # what the throttled range timer runs
+        view.grab()
+        frames.append((time.perf_counter() - t) * 1000)
+    return frames
+
+
+def _gallery_clicks(app, window, indices: np.ndarray) -> list[float]:
+    """Milliseconds from making a galaxy active to its gallery shown (thumbnails read again)."""
+    clicks = []
+    for index in indices:
+        window.gallery.clear_cache()  # every thumbnail read from HDF5 again
+        t = time.perf_counter()
+        window.state.set_active(int(index))
+        app.processEvents()
+        clicks.append((time.perf_counter() - t) * 1000)
+    return clicks
+
+
+def _lassos(app, view, centres: np.ndarray) -> list[float]:
+    """Milliseconds per lasso selection: a 200-point circle around each centre."""
+    lassos = []
+    angles = np.linspace(0, 2 * np.pi, 200)
+    for centre in centres:
+        polygon = centre + 3.0 * np.c_[np.cos(angles), np.sin(angles)]
+        t = time.perf_counter()
+        view.select_polygon(polygon)
+        app.processEvents()
+        lassos.append((time.perf_counter() - t) * 1000)
+    return lassos
+
+
 def run(quick: bool = False) -> list[dict]:
     import psutil
     from PySide6.QtWidgets import QApplication
 
+    from astroclip_gui.explorer.selection import box_polygon
     from astroclip_gui.main_window import MainWindow
-    from astroclip_gui.selection import box_polygon
     from astroclip_gui.session import Session
-    from astroclip_gui.synthetic import build_synthetic_project
+    from tests.synthetic import build_synthetic_project
 
     n = 50_000 if quick else 200_000
     tmp = tempfile.TemporaryDirectory()
@@ -59,37 +98,15 @@ def run(quick: bool = False) -> list[dict]:
     add("open + show map", [(time.perf_counter() - start) * 1000])
 
     view = window.map_view
-    frames = []
-    for i in range(5 if quick else 12):
-        factor = 0.8 if i % 2 == 0 else 1.25
-        view.viewbox.scaleBy((factor, factor))
-        view.viewbox.translateBy((0.3, -0.2))
-        t = time.perf_counter()
-        view._update_layer()  # what the throttled range timer runs
-        view.grab()
-        frames.append((time.perf_counter() - t) * 1000)
+    frames = _pan_zoom_frames(view, 5 if quick else 12)
     add("pan/zoom frame", frames)
 
     rng = np.random.default_rng(0)
-    clicks = []
-    for index in rng.integers(0, n, 5 if quick else 10):
-        window.gallery.clear_cache()  # every thumbnail read from HDF5 again
-        t = time.perf_counter()
-        window.state.set_active(int(index))
-        app.processEvents()
-        clicks.append((time.perf_counter() - t) * 1000)
+    clicks = _gallery_clicks(app, window, rng.integers(0, n, 5 if quick else 10))
     add("click-to-gallery", clicks)
 
     xy = window.state.loaded.maps["joint"]
-    lassos = []
-    for _ in range(3 if quick else 6):
-        centre = xy[rng.integers(0, n)]
-        angles = np.linspace(0, 2 * np.pi, 200)
-        polygon = centre + 3.0 * np.c_[np.cos(angles), np.sin(angles)]
-        t = time.perf_counter()
-        view.select_polygon(polygon)
-        app.processEvents()
-        lassos.append((time.perf_counter() - t) * 1000)
+    lassos = _lassos(app, view, xy[rng.integers(0, n, 3 if quick else 6)])
     add("lasso", lassos)
     view.select_polygon(box_polygon(0, 0, 0, 0))
     add("process RSS (MB)", [psutil.Process().memory_info().rss / 2**20], "MB")

@@ -43,7 +43,7 @@ def explorer_load(n: int, clicks: int, folder: Path, first_mark: int | None = No
 
     from astroclip_gui.main_window import MainWindow
     from astroclip_gui.session import Session
-    from astroclip_gui.synthetic import build_synthetic_project
+    from tests.synthetic import build_synthetic_project
 
     project = build_synthetic_project(folder / "load", n=n, n_rows=256, dim=16, n_clusters=12,
                                       image_size=32, seed=4)
@@ -65,47 +65,19 @@ def explorer_load(n: int, clicks: int, folder: Path, first_mark: int | None = No
     heartbeat.timeout.connect(tick)
     heartbeat.start()
     rss_start = _rss_mb()
-    start = time.perf_counter()
-    window.open(project)
-    while window.state.loaded is None:
-        app.processEvents()
-        time.sleep(0.002)
-        if time.perf_counter() - start > 300:
-            raise TimeoutError("project did not open in 300 s")
+    open_ms = _open(app, window, project)
     view = window.map_view
-    view.grab()
-    open_ms = (time.perf_counter() - start) * 1000
     open_stall = max(gaps[1:], default=0.0)
     density = view.showing_density
     rss_open = _rss_mb()
 
     gaps.clear()
-    frames = []
-    for i in range(6):
-        factor = 0.8 if i % 2 == 0 else 1.25
-        view.viewbox.scaleBy((factor, factor))
-        t = time.perf_counter()
-        view._update_layer()
-        view.grab()
-        app.processEvents()
-        frames.append((time.perf_counter() - t) * 1000)
+    frames = _zoom_frames(app, view)
     view.viewbox.autoRange(padding=0.03)
     view._update_layer()
 
-    rng = np.random.default_rng(0)
-    targets = rng.integers(0, n, clicks)
-    rss_marks: dict[int, float] = {}
     mark = first_mark or max(1, clicks // 10)
-    hits = 0
-    t = time.perf_counter()
-    for i, index in enumerate(targets, start=1):
-        x, y = view.xy[index]
-        hits += view.click_at(float(x), float(y)) >= 0
-        app.processEvents()
-        if i in (mark, clicks):
-            gc.collect()
-            rss_marks[i] = _rss_mb()
-    click_ms = (time.perf_counter() - t) * 1000 / clicks
+    click_ms, hits, rss_marks = _click_through(app, view, n, clicks, mark)
     heartbeat.stop()
     window.runner.wait(10000)
     window.close()
@@ -118,6 +90,51 @@ def explorer_load(n: int, clicks: int, folder: Path, first_mark: int | None = No
             "rss_open_mb": rss_open, "rss_first_clicks_mb": rss_marks[mark],
             "rss_all_clicks_mb": rss_marks[clicks],
             "rss_growth_mb": rss_marks[clicks] - rss_marks[mark]}
+
+
+def _open(app, window, project: Path) -> float:
+    """Open `project` and draw its map; milliseconds it took."""
+    start = time.perf_counter()
+    window.open(project)
+    while window.state.loaded is None:
+        app.processEvents()
+        time.sleep(0.002)
+        if time.perf_counter() - start > 300:
+            raise TimeoutError("project did not open in 300 s")
+    window.map_view.grab()
+    return (time.perf_counter() - start) * 1000
+
+
+def _zoom_frames(app, view) -> list[float]:
+    """Milliseconds per frame of six zoom steps (each redraws the layer)."""
+    frames = []
+    for i in range(6):
+        factor = 0.8 if i % 2 == 0 else 1.25
+        view.viewbox.scaleBy((factor, factor))
+        t = time.perf_counter()
+        view._update_layer()
+        view.grab()
+        app.processEvents()
+        frames.append((time.perf_counter() - t) * 1000)
+    return frames
+
+
+def _click_through(app, view, n: int, clicks: int, mark: int
+                   ) -> tuple[float, int, dict[int, float]]:
+    """Click `clicks` random galaxies: (ms per click, hits, RSS after `mark` and all clicks)."""
+    rng = np.random.default_rng(0)
+    targets = rng.integers(0, n, clicks)
+    rss_marks: dict[int, float] = {}
+    hits = 0
+    t = time.perf_counter()
+    for i, index in enumerate(targets, start=1):
+        x, y = view.xy[index]
+        hits += view.click_at(float(x), float(y)) >= 0
+        app.processEvents()
+        if i in (mark, clicks):
+            gc.collect()
+            rss_marks[i] = _rss_mb()
+    return (time.perf_counter() - t) * 1000 / clicks, hits, rss_marks
 
 
 def run(quick: bool = False) -> list[dict]:

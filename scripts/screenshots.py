@@ -2,7 +2,7 @@
 
     python scripts/screenshots.py [PROJECT] [--out docs/screenshots]
 
-PROJECT defaults to a synthetic project (astroclip_gui.synthetic) built in a temporary folder.
+PROJECT defaults to a synthetic project (tests.synthetic) built in a temporary folder.
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ def main() -> int:
     args = parser.parse_args()
     from PySide6.QtWidgets import QApplication
 
+    from astroclip_gui.explorer.selection import box_polygon
     from astroclip_gui.main_window import MainWindow
-    from astroclip_gui.selection import box_polygon
     from astroclip_gui.session import Session
-    from astroclip_gui.synthetic import build_synthetic_project
+    from tests.synthetic import build_synthetic_project
 
     tmp = tempfile.TemporaryDirectory()
     project = args.project or build_synthetic_project(Path(tmp.name) / "synthetic-demo",

@@ -60,7 +60,7 @@ def train_demo(workspace: Path, data: Path) -> Path:
 
 
 def wizard_shots(app: QApplication, workspace: Path, data: Path, out: Path) -> None:
-    from astroclip_gui.dialogs.training_wizard import TrainingWizard
+    from astroclip_gui.training.wizard.dialog import TrainingWizard
 
     wizard = TrainingWizard(workspace, demo_path=data)
     wizard.resize(780, 680)
@@ -98,8 +98,8 @@ def wizard_shots(app: QApplication, workspace: Path, data: Path, out: Path) -> N
 
 
 def monitor_shots(app: QApplication, run: Path, out: Path) -> None:
-    from astroclip_gui.widgets.runs_panel import RunsPanelWidget
-    from astroclip_gui.widgets.training_monitor import TrainingMonitorWidget
+    from astroclip_gui.training.monitor import TrainingMonitorWidget
+    from astroclip_gui.training.runs_panel import RunsPanelWidget
 
     monitor = TrainingMonitorWidget()
     monitor.resize(1100, 760)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from astroclip_engine.commands._progress import add_progress_option, progress_reporter
 from astroclip_engine.demo import DEMO_GALAXIES, DEMO_IMAGE_SIZE, build_demo_project
 
 
@@ -19,11 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--size", type=int, default=DEMO_IMAGE_SIZE, help="image side (pixels)")
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="override the demo-cpu preset's epochs")
+    add_progress_option(parser, default="none")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     project = build_demo_project(args.project, n=args.n, image_size=args.size,
-                                 max_epochs=args.max_epochs)
+                                 max_epochs=args.max_epochs,
+                                 reporter=progress_reporter(args), run_command=args.engine_main)
     print(f"demo project ready: {project.root / 'project.yaml'}")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from astroclip_engine.jobs import TqdmReporter
+from astroclip_engine.commands._progress import add_progress_option, progress_reporter
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,6 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")
     parser.add_argument("--restart", action="store_true",
                         help="discard an existing OUT.partial instead of resuming it")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -28,6 +29,6 @@ def run(args: argparse.Namespace) -> int:
 
     out = embed_dataset(args.checkpoint, args.data, args.out, properties=args.properties,
                         batch_size=args.batch_size, device=args.device, restart=args.restart,
-                        reporter=TqdmReporter())
+                        reporter=progress_reporter(args))
     print(out)
     return 0

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from astroclip_engine.jobs import TqdmReporter
+from astroclip_engine.commands._progress import add_progress_option, progress_reporter
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--pretrained-spectrum", metavar="CKPT",
                         help="also evaluate this `astroclip pretrain` encoder alone (frozen)")
     parser.add_argument("--json", action="store_true", help="print report.json on stdout")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from astroclip_engine.errors import StoreError
     from astroclip_engine.evaluation import compare_stores, evaluate_store
 
-    reporter = TqdmReporter()
+    reporter = progress_reporter(args)
     if args.compare:
         stores = ([args.store] if args.store else []) + args.compare
         result = compare_stores(stores, args.out, properties=args.properties, k=args.k,

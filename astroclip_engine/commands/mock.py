@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from astroclip_engine.jobs import TqdmReporter
+from astroclip_engine.commands._progress import add_progress_option, progress_reporter
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="folder of real reference data for --check (default: "
                              "../shared/realdata beside the working directory or the clone; "
                              "the real-data rows are skipped with a note when absent)")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from astroclip_engine.data.mock import generate_mock, mock_properties_path
 
     out = generate_mock(args.out, args.n, seed=args.seed, image_size=args.size,
-                        group_size=args.group_size, reporter=TqdmReporter())
+                        group_size=args.group_size, reporter=progress_reporter(args))
     print(f"mock survey: {out}")
     print(f"properties:  {mock_properties_path(out)}")
     if not args.check:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from astroclip_engine.commands.train import add_train_options, config_from_args, train_argv
+from astroclip_engine.commands.train import config_from_args
+from astroclip_engine.train_flags import add_train_options, train_argv
 from astroclip_engine.training.slurm import SlurmOptions, submit, write_sbatch
 
 

@@ -10,9 +10,9 @@ import argparse
 
 import numpy as np
 
+from astroclip_engine.commands._progress import add_progress_option, progress_reporter
 from astroclip_engine.data.open import open_dataset
 from astroclip_engine.data.stddev import save_spectrum_stddev, spectrum_stddev_stats
-from astroclip_engine.jobs import TqdmReporter
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,13 +22,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, help="output .npy or .h5 file")
     parser.add_argument("--max-rows", type=int, default=None, metavar="N",
                         help="use at most N train rows, evenly spaced (default: all)")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     dataset = open_dataset(args.data)
     try:
-        result = spectrum_stddev_stats(dataset, reporter=TqdmReporter(), max_rows=args.max_rows)
+        result = spectrum_stddev_stats(dataset, reporter=progress_reporter(args),
+                                      max_rows=args.max_rows)
     finally:
         dataset.close()
     out = save_spectrum_stddev(args.out, result, source=str(args.data))

@@ -12,9 +12,10 @@ import argparse
 import contextlib
 import sys
 
-from astroclip_engine.commands.train import add_train_options, overrides_from_args
+from astroclip_engine.commands._progress import add_progress_option
 from astroclip_engine.config import EMBEDDING_DIMS
 from astroclip_engine.errors import ConfigError
+from astroclip_engine.train_flags import add_train_options, overrides_from_args
 
 
 def _dims(text: str) -> list[int]:
@@ -35,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dims", type=_dims,
                         default=list(EMBEDDING_DIMS), help="comma-separated embedding sizes")
     parser.add_argument("--preset-prefix", default="repro")
-    parser.add_argument("--progress", choices=("bar", "json", "none"), default="bar")
+    add_progress_option(parser)
     add_train_options(parser, skip=("--preset", "--embedding-dim"))
     parser.set_defaults(func=run)
 

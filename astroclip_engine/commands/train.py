@@ -7,8 +7,8 @@
         [--progress bar|json|none] [--wandb PROJECT]
 
 `--resume` alone (no --preset/--data) continues RUN_DIR with its own config.yaml; options given
-with it are compared with config.yaml (only --max-epochs may differ). The option helpers here are
-shared by `astroclip slurm` and `astroclip sweep`.
+with it are compared with config.yaml (only --max-epochs may differ). The training options come from
+the one flag table, astroclip_engine/train_flags.py (shared with `slurm`, `sweep` and the GUI).
 """
 
 from __future__ import annotations
@@ -19,108 +19,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from astroclip_engine.commands._progress import add_progress_option
 from astroclip_engine.config import RunConfig, list_presets, load_preset
 from astroclip_engine.errors import ConfigError
-
-PATH_OPTIONS = ("data", "properties", "stddev", "image_checkpoint", "spectrum_checkpoint")
-
-
-def _devices(text: str) -> int | str:
-    if text == "auto":
-        return text
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected 'auto' or a number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1 device, got {value}")
-    return value
-
-
-def _fraction_or_count(text: str) -> float | int:
-    return float(text) if "." in text else int(text)
-
-
-TRAIN_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("--data", {"help": "paired dataset (HDF5 release, parquet, mock)"}),
-    ("--preset", {"help": f"preset name or YAML file ({', '.join(list_presets())})"}),
-    ("--embedding-dim", {"type": int, "help": "shared embedding size D"}),
-    ("--max-epochs", {"type": int}),
-    ("--batch-size", {"type": int, "help": "per-device batch size"}),
-    ("--devices", {"type": _devices, "help": "devices per node ('auto' or N)"}),
-    ("--num-nodes", {"type": int}),
-    ("--accelerator", {"help": "auto (GPU when present), cpu, gpu, mps"}),
-    ("--precision", {"help": "32-true, bf16-mixed, 16-mixed, ..."}),
-    ("--num-workers", {"type": int, "help": "DataLoader worker processes"}),
-    ("--lr", {"type": float}),
-    ("--seed", {"type": int}),
-    ("--properties", {"help": "PROVABGS property table to join"}),
-    ("--stddev", {"help": "spectrum std-dev file from `astroclip stddev`"}),
-    ("--image-checkpoint", {"help": "Stein et al. resnet50.ckpt"}),
-    ("--spectrum-checkpoint", {"help": "spender checkpoint"}),
-    ("--freeze-backbones", {"action": "store_true", "default": None}),
-    ("--learnable-temperature", {"action": "store_true", "default": None}),
-    ("--wandb", {"metavar": "PROJECT", "help": "also log to this W&B project"}),
-    ("--limit-train-batches", {"type": _fraction_or_count, "help": argparse.SUPPRESS}),
-    ("--limit-val-batches", {"type": _fraction_or_count, "help": argparse.SUPPRESS}),
+from astroclip_engine.train_flags import (  # noqa: F401 (train_argv: re-exported, was defined here)
+    add_train_options,
+    overrides_from_args,
+    train_argv,
 )
-"""The model/data/trainer options shared by `astroclip train`, `slurm` and `sweep`."""
-
-
-def _dest(flag: str) -> str:
-    return flag[2:].replace("-", "_")
-
-
-def add_train_options(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
-    """Add TRAIN_OPTIONS (except the flags in `skip`) to `parser`."""
-    group = parser.add_argument_group("training options")
-    for flag, kwargs in TRAIN_OPTIONS:
-        if flag not in skip:
-            group.add_argument(flag, **kwargs)
-
-
-def train_argv(args: argparse.Namespace, skip: tuple[str, ...] = ()) -> list[str]:
-    """The `astroclip train` flags that reproduce the training options set in `args`
-    (paths made absolute), e.g. for a SLURM script."""
-    argv: list[str] = []
-    for flag, kwargs in TRAIN_OPTIONS:
-        value = getattr(args, _dest(flag), None)
-        if flag in skip or value is None or value is False:
-            continue
-        if kwargs.get("action") == "store_true":
-            argv.append(flag)
-        elif _dest(flag) in PATH_OPTIONS:
-            argv += [flag, str(_absolute(value))]
-        else:
-            argv += [flag, str(value)]
-    return argv
-
-
-def _absolute(value: str | None) -> str | None:
-    return None if value is None else str(Path(value).expanduser().resolve())
-
-
-def overrides_from_args(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    """The config changes the command-line options ask for, by section (unset options omitted)."""
-    get = lambda name: getattr(args, name, None)  # noqa: E731
-    sections: dict[str, dict[str, Any]] = {
-        "model": {"embedding_dim": get("embedding_dim"),
-                  "image_checkpoint": _absolute(get("image_checkpoint")),
-                  "spectrum_checkpoint": _absolute(get("spectrum_checkpoint")),
-                  "freeze_backbones": get("freeze_backbones"),
-                  "learnable_temperature": get("learnable_temperature")},
-        "data": {"path": _absolute(get("data")), "properties": _absolute(get("properties")),
-                 "spectrum_stddev": _absolute(get("stddev")), "num_workers": get("num_workers")},
-        "optim": {"lr": get("lr")},
-        "trainer": {"max_epochs": get("max_epochs"), "batch_size": get("batch_size"),
-                    "devices": get("devices"), "num_nodes": get("num_nodes"),
-                    "accelerator": get("accelerator"), "precision": get("precision"),
-                    "seed": get("seed"), "wandb_project": get("wandb"),
-                    "limit_train_batches": get("limit_train_batches"),
-                    "limit_val_batches": get("limit_val_batches")},
-    }
-    return {name: {k: v for k, v in values.items() if v is not None}
-            for name, values in sections.items()}
 
 
 def apply_overrides(config: RunConfig, overrides: dict[str, dict[str, Any]]) -> RunConfig:
@@ -150,8 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory")
     parser.add_argument("--resume", action="store_true",
                         help="continue RUN_DIR from checkpoints/last.ckpt")
-    parser.add_argument("--progress", choices=("bar", "json", "none"), default="bar",
-                        help="progress on stderr as a bar, on stdout as JSON lines, or none")
+    add_progress_option(parser)
     add_train_options(parser)
     parser.set_defaults(func=run)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from astroclip_engine.jobs import TqdmReporter
+from astroclip_engine.commands._progress import add_progress_option, progress_reporter
 from astroclip_engine.projection import MAP_MODALITIES
 
 
@@ -24,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--clusters", action="store_true", help="also cluster the map")
     parser.add_argument("--force", action="store_true", help="recompute even if cached")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     params = UmapParams(args.n_neighbors, args.min_dist, None if args.seed < 0 else args.seed)
     result = project_store(args.store, args.modality, params, clusters=args.clusters,
-                           force=args.force, reporter=TqdmReporter())
+                           force=args.force, reporter=progress_reporter(args))
     summary = {"store": args.store, "modality": result.modality, "n": len(result.coords),
                "cached": result.cached, "clusters": {
                    name: {**info, "n_clusters": len(set(labels.tolist()) - {-1})}

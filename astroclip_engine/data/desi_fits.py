@@ -1,4 +1,4 @@
-"""DESI coadd FITS files (FORMATS.md section 6): b, r, z arms merged onto the AstroCLIP grid.
+"""DESI coadd FITS files (docs/formats.md): b, r, z arms merged onto the AstroCLIP grid.
 
 Each arm's pixels land on `constants.WAVELENGTH` (0.8 A steps, 3600-9824 A); in the overlaps the
 arms are combined with inverse-variance weights. Pixels with MASK != 0, ivar <= 0 or non-finite

@@ -1,4 +1,4 @@
-"""Legacy Survey cutout FITS files (FORMATS.md section 6): g, r, z image, central crop, WCS.
+"""Legacy Survey cutout FITS files (docs/formats.md): g, r, z image, central crop, WCS.
 
 The primary HDU holds float32 (3, H, W) = g, r, z in nanomaggies at 0.262"/pixel with a TAN
 WCS. The central `size` x `size` pixels are returned in sky orientation (band, y, x), with the

@@ -1,5 +1,5 @@
-"""The physically grounded mock survey (DESIGN.md section 3): `generate_mock` writes a file in
-the exact AstroCLIP release layout plus a PROVABGS-style property table beside it.
+"""The physically grounded mock survey (docs/architecture.md, Data): `generate_mock` writes a
+file in the exact AstroCLIP release layout plus a PROVABGS-style property table beside it.
 
 Galaxies are made in fixed blocks of BLOCK_SIZE, each with its own random streams derived from
 (seed, block index), so the output depends only on (seed, n, image_size): not on the batch

@@ -1,5 +1,5 @@
 """Latent physics of mock galaxies: redshift, stellar mass, star-formation history, metallicity,
-dust, size and shape (DESIGN.md section 3).
+dust, size and shape (docs/architecture.md, Data).
 
 Everything is vectorised over a block of galaxies and drawn from one `numpy.random.Generator`.
 """

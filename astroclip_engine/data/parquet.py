@@ -1,4 +1,4 @@
-"""Lazy reader of the AstroCLIP data in the Hugging Face hub schema (FORMATS.md section 2).
+"""Lazy reader of the AstroCLIP data in the Hugging Face hub schema (docs/formats.md).
 
 Accepts a single `.parquet` file, a folder of them (searched recursively, sorted by name), or a
 `datasets.save_to_disk` folder (Arrow IPC stream files listed in state.json). Columns: `image`

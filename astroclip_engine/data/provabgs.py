@@ -1,4 +1,4 @@
-"""PROVABGS physical-property catalogue (FORMATS.md section 3), joined to datasets on TARGETID.
+"""PROVABGS physical-property catalogue (docs/formats.md), joined to datasets on TARGETID.
 
 Output columns (float32, NaN where missing or non-physical):
     log_mstar = PROVABGS_LOGMSTAR_BF

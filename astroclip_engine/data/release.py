@@ -1,10 +1,10 @@
-"""Lazy reader of the AstroCLIP HDF5 release (FORMATS.md section 1).
+"""Lazy reader of the AstroCLIP HDF5 release (docs/formats.md).
 
 Groups "0".."9" (any subset, numeric order) each hold `images` (n, S, S, 3) float32 stored as
 (x, y, band), `spectra` (n, 7781, 1) float32, `redshifts` (n,) and `targetids` (n,). Only the
 1-D columns are read whole; images and spectra are read one row at a time (a loop of single-row
-reads is 13x faster than h5py fancy indexing, DESIGN.md section 6). File handles are per process,
-so a dataset can be handed to DataLoader workers (forked or spawned).
+reads is 13x faster than h5py fancy indexing: docs/benchmarks.md, data_access). File handles
+are per process, so a dataset can be handed to DataLoader workers (forked or spawned).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Write paired data in exactly the layout of the AstroCLIP HDF5 release (FORMATS.md section 1).
+"""Write paired data in exactly the layout of the AstroCLIP HDF5 release (docs/formats.md).
 
 Used by the mock survey and by tests that build small files in the real layout.
 """

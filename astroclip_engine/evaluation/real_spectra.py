@@ -52,7 +52,7 @@ def embed_spectra(model: torch.nn.Module, flux: np.ndarray, mask: np.ndarray) ->
 def match_real_spectra(checkpoint: str | Path, store_path: str | Path, realdata: Path,
                        k: int = 16) -> list[RealSpectrumMatch]:
     """One row per real query spectrum: true redshift and the median of its k neighbours'."""
-    from astroclip_engine.models.checkpoints import load_astroclip
+    from astroclip_engine.models.factory import load_astroclip
     from astroclip_engine.store import EmbeddingStore
 
     model, _ = load_astroclip(checkpoint)

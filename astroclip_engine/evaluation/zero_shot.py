@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.preprocessing import StandardScaler
 
+from astroclip_engine.constants import MODALITY_PAIRS
 from astroclip_engine.evaluation.data import (
     EvalData,
     Prediction,
@@ -21,9 +22,7 @@ from astroclip_engine.evaluation.data import (
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
 from astroclip_engine.knn import knn_regress
 
-DIRECTIONS: tuple[tuple[str, str], ...] = (
-    ("image", "image"), ("spectrum", "spectrum"), ("image", "spectrum"), ("spectrum", "image"),
-)
+DIRECTIONS = MODALITY_PAIRS
 """(query modality, reference modality)."""
 
 

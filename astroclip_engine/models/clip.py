@@ -28,21 +28,18 @@ from astroclip_engine.models.spectrum_encoder import build_spectrum_encoder
 class AstroCLIP(nn.Module):
     """Image and spectrum encoders + heads mapping both modalities into one D-dimensional space.
 
-    `AstroCLIP(config)` builds the encoders named in `config` and, when `load_pretrained` is true
-    (a fresh model for training), loads `config.image_checkpoint` (Stein ResNet-50) and
-    `config.spectrum_checkpoint` (spender) into them. `models.checkpoints.load_astroclip` builds
-    with `load_pretrained=False`: a trained checkpoint already holds every weight.
+    Receives its encoders (models/factory.py builds them, fresh or pretrained) and reads no
+    file; with no encoders given it builds fresh ones of the kinds `config` names.
     """
 
-    def __init__(self, config: ModelConfig, load_pretrained: bool = True) -> None:
+    def __init__(self, config: ModelConfig, image_encoder: nn.Module | None = None,
+                 spectrum_encoder: nn.Module | None = None) -> None:
         super().__init__()
         if config.temperature <= 0:
             raise ConfigError(f"model.temperature must be > 0, got {config.temperature}")
         self.config = config
-        self.image_encoder = build_image_encoder(config.image_encoder)
-        self.spectrum_encoder = build_spectrum_encoder(config.spectrum_encoder)
-        if load_pretrained:
-            self._load_pretrained()
+        self.image_encoder = image_encoder or build_image_encoder(config.image_encoder)
+        self.spectrum_encoder = spectrum_encoder or build_spectrum_encoder(config.spectrum_encoder)
         dim = config.embedding_dim
         self.image_head = image_head(self.image_encoder.num_features, dim)
         self.spectrum_head = spectrum_head(self.spectrum_encoder.num_features, dim)
@@ -53,28 +50,6 @@ class AstroCLIP(nn.Module):
         self._frozen = False
         if config.freeze_backbones:
             self.set_backbones_frozen(True)
-
-    def _load_pretrained(self) -> None:
-        from astroclip_engine.models import checkpoints
-
-        if self.config.image_checkpoint:
-            if self.config.image_encoder != "resnet50":
-                raise ConfigError("model.image_checkpoint (a Stein ResNet-50) needs "
-                                  "model.image_encoder 'resnet50'")
-            self.image_encoder = checkpoints.load_stein_image_encoder(self.config.image_checkpoint)
-        if self.config.spectrum_checkpoint and self.config.spectrum_encoder.startswith(
-                "specformer"):  # a checkpoint of `astroclip pretrain --modality spectrum`
-            from astroclip_engine.pretraining.checkpoint import load_pretrained_specformer
-
-            self.spectrum_encoder = load_pretrained_specformer(
-                self.config.spectrum_checkpoint, self.config.spectrum_encoder)
-        elif self.config.spectrum_checkpoint:
-            if self.config.spectrum_encoder != "spender":
-                raise ConfigError("model.spectrum_checkpoint (spender) needs "
-                                  "model.spectrum_encoder 'spender'")
-            self.spectrum_encoder = checkpoints.load_spender_encoder(
-                self.config.spectrum_checkpoint
-            )
 
     @property
     def embedding_dim(self) -> int:

@@ -1,4 +1,4 @@
-"""Projection heads from encoder features to the shared embedding space (DESIGN.md section 4)."""
+"""Projection heads from encoder features to the shared embedding space (docs/architecture.md)."""
 
 from __future__ import annotations
 

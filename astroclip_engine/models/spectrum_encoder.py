@@ -1,8 +1,9 @@
 """Spectrum encoders: spender's convolution + attention encoder and a small CPU variant.
 
-`SpenderEncoder` reproduces spender's `SpectrumEncoder` (Liang, Melchior et al. 2023; FORMATS.md
-section 5) module for module, so the `encoder.*` part of a `desi_edr_galaxy` state_dict loads with
-`strict=True` (see `models.checkpoints.load_spender_encoder` for the key clean-up of real files).
+`SpenderEncoder` reproduces spender's `SpectrumEncoder` (Liang, Melchior et al. 2023;
+docs/formats.md) module for module, so the `encoder.*` part of a `desi_edr_galaxy` state_dict
+loads with `strict=True` (see `models.checkpoint_io.load_spender_encoder` for the key clean-up
+of real files).
 
 Both encoders take standardised spectra of shape (B, L) or (B, 1, L) (L = 7781 on the DESI grid)
 and expose `num_features` and `forward_features(x) -> (B, num_features)`: the attention-pooled

@@ -29,14 +29,14 @@ import torch
 from torch import Tensor
 
 from astroclip_engine.config import RunConfig
+from astroclip_engine.constants import MODALITY_PAIRS
 from astroclip_engine.data.transforms import prepare_images, prepare_spectra, valid_pair_mask
 from astroclip_engine.knn import knn_regress, r2_score
 from astroclip_engine.losses import clip_loss
 from astroclip_engine.models.clip import AstroCLIP
+from astroclip_engine.models.factory import build_model
 
-R2_PAIRS: tuple[tuple[str, str], ...] = (
-    ("image", "image"), ("spectrum", "spectrum"), ("image", "spectrum"), ("spectrum", "image"),
-)
+R2_PAIRS = MODALITY_PAIRS
 """(query modality, key modality) of the validation R^2 metrics."""
 
 
@@ -48,7 +48,10 @@ class AstroCLIPModule(L.LightningModule):
     """
 
     def __init__(self, config: RunConfig | dict[str, Any],
-                 spectrum_stddev: np.ndarray | Tensor | None = None) -> None:
+                 spectrum_stddev: np.ndarray | Tensor | None = None,
+                 model: AstroCLIP | None = None) -> None:
+        """`model`: the AstroCLIP to train (models.factory.load_pretrained for a new run);
+        a fresh `build_model` one if not given."""
         super().__init__()
         config_dict = config.to_dict() if isinstance(config, RunConfig) else config
         # Lightning compares every __init__ argument with the saved dict: keep arrays out of it
@@ -56,7 +59,7 @@ class AstroCLIPModule(L.LightningModule):
         spectrum_stddev = None
         self.save_hyperparameters({"config": config_dict})
         self.run_config = RunConfig.from_dict(config_dict)
-        self.model = AstroCLIP(self.run_config.model)
+        self.model = model if model is not None else build_model(self.run_config.model)
         self.register_buffer("spectrum_stddev", stddev, persistent=False)
         self._val_outputs: list[dict[str, Tensor]] = []
 

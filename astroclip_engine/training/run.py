@@ -28,6 +28,7 @@ from astroclip_engine.config import RunConfig, config_diff
 from astroclip_engine.data.datamodule import PairedDataModule
 from astroclip_engine.errors import CheckpointError, ConfigError
 from astroclip_engine.jobs import CancelToken, Reporter
+from astroclip_engine.models.factory import load_pretrained
 from astroclip_engine.training.callbacks import (
     AtomicCheckpointIO,
     GracefulStop,
@@ -244,7 +245,7 @@ def build_module(config: RunConfig, stddev: Any) -> L.LightningModule:
         from astroclip_engine.pretraining.module import SpectrumPretrainModule
 
         return SpectrumPretrainModule(config, spectrum_stddev=stddev)
-    return AstroCLIPModule(config, spectrum_stddev=stddev)
+    return AstroCLIPModule(config, spectrum_stddev=stddev, model=load_pretrained(config.model))
 
 
 def _plugins(on_saved: Any) -> list[Any]:

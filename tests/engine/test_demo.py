@@ -24,7 +24,8 @@ def test_demo_builds_a_project_then_skips_every_step(tmp_path: Path) -> None:
 
     project = build_demo_project(tmp_path / "demo", n=160, image_size=32, max_epochs=1,
                                  run_command=run)
-    assert calls == ["mock", "stddev", "pretrain", "train", "embed", "umap", "umap", "umap", "evaluate"]
+    assert calls == ["mock", "stddev", "pretrain", "train", "embed", "umap", "umap", "umap",
+                     "evaluate"]
     loaded = Project.load(tmp_path / "demo")
     assert loaded.store == project.store
     with EmbeddingStore(loaded.store) as store:

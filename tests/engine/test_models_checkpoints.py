@@ -27,6 +27,7 @@ from astroclip_engine.models.checkpoints import (
     save_astroclip,
 )
 from astroclip_engine.models.clip import AstroCLIP
+from astroclip_engine.models.factory import build_model, load_pretrained
 from astroclip_engine.models.image_encoder import ResNet50Encoder, SmallResNetEncoder
 from astroclip_engine.models.spectrum_encoder import SpenderEncoder
 
@@ -81,10 +82,10 @@ def test_astroclip_loads_stein_when_configured(stein_ckpt: tuple[Path, dict]) ->
     path, weights = stein_ckpt
     config = ModelConfig(image_encoder="resnet50", spectrum_encoder="spender_small",
                          image_checkpoint=str(path), embedding_dim=4)
-    model = AstroCLIP(config)
+    model = load_pretrained(config)
     assert torch.equal(model.image_encoder.conv1.weight, weights["conv1.weight"])
     with pytest.raises(ConfigError, match="image_encoder"):
-        AstroCLIP(config.__class__(**{**config.__dict__, "image_encoder": "resnet_small"}))
+        load_pretrained(config.__class__(**{**config.__dict__, "image_encoder": "resnet_small"}))
 
 
 def _spender_state(encoder: SpenderEncoder) -> dict[str, torch.Tensor]:
@@ -269,7 +270,7 @@ def test_astroclip_lightning_layout(tmp_path: Path) -> None:
     config = RunConfig(model=SMALL.__class__(**{**SMALL.__dict__,
                                                 "learnable_temperature": True,
                                                 "image_checkpoint": "/nowhere/resnet50.ckpt"}))
-    model = AstroCLIP(config.model, load_pretrained=False).eval()
+    model = build_model(config.model).eval()
     with torch.no_grad():
         model.log_logit_scale.fill_(2.0)
     state = {f"model.{k}": v for k, v in model.state_dict().items()}

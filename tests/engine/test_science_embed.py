@@ -29,11 +29,11 @@ def save_tiny_model(path: Path, seed: int = 0) -> Path:
     import torch
 
     from astroclip_engine.models.checkpoints import save_astroclip
-    from astroclip_engine.models.clip import AstroCLIP
+    from astroclip_engine.models.factory import build_model
 
     config = load_preset("demo-cpu").replace(model={"embedding_dim": DIM})
     torch.manual_seed(seed)
-    return save_astroclip(path, AstroCLIP(config.model, load_pretrained=False), config)
+    return save_astroclip(path, build_model(config.model), config)
 
 
 @pytest.fixture(scope="module")
@@ -145,11 +145,11 @@ def test_search_real_desi_coadd(realdata: Path, checkpoint: Path, mock_survey: P
     import torch
 
     from astroclip_engine.models.checkpoints import save_astroclip
-    from astroclip_engine.models.clip import AstroCLIP
+    from astroclip_engine.models.factory import build_model
 
     config = load_preset("demo-cpu").replace(model={"embedding_dim": 16})
     torch.manual_seed(0)
-    save_astroclip(other_dim, AstroCLIP(config.model, load_pretrained=False), config)
+    save_astroclip(other_dim, build_model(config.model), config)
     assert main(["search", str(out), "--fits", str(coadd), "--checkpoint",
                  str(other_dim)]) == 2
     assert "makes 16-d embeddings" in capsys.readouterr().err

@@ -21,7 +21,7 @@ SMALL = ModelConfig(image_encoder="resnet_small", image_crop=64)
 
 
 def _pixel_reference(g: float, r: float, z: float, stein: bool) -> list[float]:
-    """DESIGN.md section 4, one pixel, written out by hand; returned as R, G, B."""
+    """data/transforms.py's Stein mapping, one pixel, written out by hand; returned as R, G, B."""
     scales, m, q = {"g": 6.0, "r": 3.4, "z": 2.2}, 0.03, 20.0
     values = {"g": g, "r": r, "z": z}
     intensity = sum(max(0.0, values[b] * scales[b] + m) for b in "grz") / 3

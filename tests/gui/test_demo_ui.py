@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from astroclip_engine.project import PROJECT_FILE
-from astroclip_gui.demo_ui import DemoLauncher, install_demo_action
+from astroclip_gui.explorer.demo_ui import DemoLauncher, install_demo_action
 
 
 class FakeWindow:

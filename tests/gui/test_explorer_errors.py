@@ -1,7 +1,5 @@
 """Bad input never crashes the explorer: messages, dialogs, placeholders, dataset relinking."""
 
-# ruff: noqa: F811 (pytest fixtures imported from explorer_fixtures)
-
 from __future__ import annotations
 
 import shutil
@@ -12,8 +10,8 @@ import pytest
 
 from astroclip_engine.errors import StoreError
 from astroclip_gui.app import main
-from astroclip_gui.widgets.spectrum_plot import smooth_spectrum
-from tests.gui.explorer_fixtures import explorer_project, open_window, window  # noqa: F401
+from astroclip_gui.explorer.views.spectrum_plot import smooth_spectrum
+from tests.gui.windows import open_window
 
 
 def _errors(window) -> list[str]:

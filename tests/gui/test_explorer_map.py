@@ -1,14 +1,12 @@
 """Clicking the map (API and real mouse) drives the gallery, image, spectrum and properties."""
 
-# ruff: noqa: F811 (pytest fixtures imported from explorer_fixtures)
-
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from tests.gui.explorer_fixtures import N_GALAXIES, explorer_project, window  # noqa: F401
+from tests.gui.windows import N_GALAXIES
 
 
 def test_project_opens_with_map_and_columns(window) -> None:

@@ -1,14 +1,11 @@
 """History back/forward, find by TARGETID and by RA/Dec."""
 
-# ruff: noqa: F811 (pytest fixtures imported from explorer_fixtures)
-
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from astroclip_gui.find import nearest_on_sky, parse_query
-from tests.gui.explorer_fixtures import explorer_project, window  # noqa: F401
+from astroclip_gui.explorer.find import nearest_on_sky, parse_query
 
 
 def test_history_back_and_forward(window) -> None:

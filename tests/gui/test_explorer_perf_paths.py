@@ -1,17 +1,15 @@
 """The fast paths behind the 200k-galaxy targets: table scatter, coloured density, thumbnails."""
 
-# ruff: noqa: F811 (pytest fixtures imported from explorer_fixtures)
-
 from __future__ import annotations
 
 import numpy as np
 
-from astroclip_gui.thumbnails import area_matrix, downsample
-from astroclip_gui.widgets.colour_table import BrushTable, quantise
-from astroclip_gui.widgets.density import density_rgba
-from astroclip_gui.widgets.embedding_map import DENSITY_THRESHOLD
-from astroclip_gui.widgets.table_scatter import TableScatterItem
-from tests.gui.explorer_fixtures import N_GALAXIES, explorer_project, window  # noqa: F401
+from astroclip_gui.explorer.thumbnails import area_matrix, downsample
+from astroclip_gui.explorer.views.colour_table import BrushTable, quantise
+from astroclip_gui.explorer.views.density import density_rgba
+from astroclip_gui.explorer.views.embedding_map import DENSITY_THRESHOLD
+from astroclip_gui.explorer.views.table_scatter import TableScatterItem
+from tests.gui.windows import N_GALAXIES
 
 
 def test_table_scatter_shares_table_brushes_and_atlas_cells(qtbot) -> None:

@@ -1,15 +1,18 @@
 """Lasso/box selections, undo, subsets and CSV export with exactly the selected rows."""
 
-# ruff: noqa: F811 (pytest fixtures imported from explorer_fixtures)
-
 from __future__ import annotations
 
 import csv
 
 import numpy as np
 
-from astroclip_gui.selection import SelectionHistory, SelectMode, box_polygon, points_in_polygon
-from tests.gui.explorer_fixtures import explorer_project, open_window, window  # noqa: F401
+from astroclip_gui.explorer.selection import (
+    SelectionHistory,
+    SelectMode,
+    box_polygon,
+    points_in_polygon,
+)
+from tests.gui.windows import open_window
 
 
 def test_points_in_polygon_matches_direct_test() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from astroclip_engine.config import load_preset
 from astroclip_engine.training.run_dir import RunDir
-from astroclip_gui.dialogs.pretrain_dialog import PretrainDialog, pretrain_args
-from astroclip_gui.run_summary import resume_args, summarize
+from astroclip_gui.training.pretrain_dialog import PretrainDialog, pretrain_args
+from astroclip_gui.training.run_summary import resume_args, summarize
 
 
 def test_dialog_builds_the_pretrain_command_and_emits_it(qtbot, tmp_path: Path) -> None:

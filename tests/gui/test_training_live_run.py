@@ -10,10 +10,10 @@ import pytest
 
 from astroclip_engine.config import load_preset
 from astroclip_engine.training.run_dir import RunDir
-from astroclip_gui.train_request import TrainRequest
-from astroclip_gui.training_process import TrainingProcess
-from astroclip_gui.widgets.runs_panel import RunsPanelWidget
-from astroclip_gui.widgets.training_monitor import TrainingMonitorWidget
+from astroclip_gui.training.monitor import TrainingMonitorWidget
+from astroclip_gui.training.process import TrainingProcess
+from astroclip_gui.training.request import TrainRequest
+from astroclip_gui.training.runs_panel import RunsPanelWidget
 
 RUN_MS = 240000
 

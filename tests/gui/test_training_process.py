@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from astroclip_engine.training.run_dir import ProgressEvent, RunDir
-from astroclip_gui.command_runner import split_lines
-from astroclip_gui.training_process import TrainingProcess, parse_progress_line
+from astroclip_gui.engine_process import parse_progress_line, split_lines
+from astroclip_gui.training.process import TrainingProcess
 
 CHILD = textwrap.dedent('''
     import json, signal, sys, time
@@ -155,7 +155,7 @@ def test_json_line_roundtrip_through_run_dir(tmp_path: Path) -> None:
 
 
 def test_command_chain_runs_in_order_and_stops_at_failure(tmp_path: Path, qtbot) -> None:
-    from astroclip_gui.command_runner import ChainStep, CommandChain
+    from astroclip_gui.engine_process import ChainStep, CommandChain
 
     marker = tmp_path / "order.txt"
     write = "import sys; open(sys.argv[1], 'a').write(sys.argv[2])"
@@ -177,7 +177,7 @@ def test_command_chain_runs_in_order_and_stops_at_failure(tmp_path: Path, qtbot)
 def test_install_training_ui_fills_the_menu(tmp_path: Path, qtbot) -> None:
     from PySide6.QtWidgets import QMainWindow
 
-    from astroclip_gui.training_ui import install_training_ui
+    from astroclip_gui.training.controller import install_training_ui
 
     window = QMainWindow()
     qtbot.addWidget(window)

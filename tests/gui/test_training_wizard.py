@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QWizard
 
 from astroclip_engine.config import RunConfig
 from astroclip_engine.training.run_dir import RunDir
-from astroclip_gui.dialogs.training_wizard import TrainingWizard
+from astroclip_gui.training.wizard.dialog import TrainingWizard
 
 CHECK_MS = 60000
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from astroclip_gui.synthetic import build_synthetic_project
+from tests.synthetic import build_synthetic_project
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -111,9 +111,9 @@ def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory, tiny_mock: Path,
 
     from astroclip_engine.config import RunConfig
     from astroclip_engine.models.checkpoints import save_astroclip
-    from astroclip_engine.models.clip import AstroCLIP
+    from astroclip_engine.models.factory import build_model
 
     config = RunConfig.from_yaml(tiny_preset).replace(data={"path": str(tiny_mock)})
     torch.manual_seed(0)
-    model = AstroCLIP(config.model, load_pretrained=False)
+    model = build_model(config.model)
     return save_astroclip(tmp_path_factory.mktemp("ckpt") / "tiny.ckpt", model, config)

@@ -118,7 +118,7 @@ def test_csv_export_disk_full(tmp_path: Path, record_case) -> None:
         "disk full while exporting a selection to CSV (GUI export)",
         f"RLIMIT_FSIZE {LIMIT:,} B: a 60,000-row export (about 3 MB) fails part-way",
         "OSError; the CSV previously at the path keeps its content; no temporary")
-    from astroclip_gui.export import export_rows_csv
+    from astroclip_gui.explorer.export import export_rows_csv
 
     n = 60_000
     target = tmp_path / "selection.csv"

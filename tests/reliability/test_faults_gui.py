@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QTimer
 
-from tests.gui.explorer_fixtures import open_window
+from tests.gui.windows import open_window
 
 MAX_STALL_MS = 500.0
 """Longest tolerated gap between 20 ms timer ticks on a shared 2-core CI machine."""
@@ -86,7 +86,7 @@ def test_opening_a_damaged_store_shows_an_error(qtbot, tmp_path: Path, record_ca
         "explorer asked to open a damaged embeddings store",
         "store file truncated to half its size, opened from the window",
         "an error dialog naming the file; the window keeps working")
-    from astroclip_gui.synthetic import build_synthetic_project
+    from tests.synthetic import build_synthetic_project
 
     project = build_synthetic_project(tmp_path / "proj", n=40, image_size=16, seed=1)
     store = project.parent / "embeddings.h5"

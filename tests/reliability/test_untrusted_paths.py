@@ -24,8 +24,8 @@ def test_project_yaml_pointing_outside_writes_nothing_there(qtbot, tmp_path: Pat
         "set to '$(touch MARKER)' and '; touch MARKER'; opened in the explorer",
         "the project opens read-only: no file outside is created or modified; nothing "
         "executed (no marker)")
-    from astroclip_gui.synthetic import build_synthetic_project
-    from tests.gui.explorer_fixtures import open_window
+    from tests.gui.windows import open_window
+    from tests.synthetic import build_synthetic_project
 
     outside = tmp_path / "outside"
     build_synthetic_project(outside, n=40, image_size=16, seed=2)
@@ -86,7 +86,7 @@ def test_exports_replace_links_and_stay_in_the_chosen_folder(tmp_path: Path,
         "the link itself is replaced; the outside file is untouched; no other file appears")
     import numpy as np
 
-    from astroclip_gui.export import export_rows_csv
+    from astroclip_gui.explorer.export import export_rows_csv
 
     secret = tmp_path / "outside" / "secret.txt"
     secret.parent.mkdir()

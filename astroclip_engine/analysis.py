@@ -1,0 +1,52 @@
+"""After training: embed -> UMAP maps + clusters -> evaluation, as `astroclip` commands.
+
+The one definition of that sequence: the demo (demo.py) and the GUI's runs panel both run these
+steps, each the same command a user would type (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+EXPLORER_MAPS: tuple[str, ...] = ("joint", "image", "spectrum")
+"""The UMAP maps the explorer shows, in the order they are made and listed (the names are
+projection.MAP_MODALITIES)."""
+
+
+@dataclass(frozen=True)
+class PipelineStep:
+    """One `astroclip` command of a pipeline, and how to tell that its output already exists."""
+
+    name: str
+    done: Callable[[], bool]
+    argv: Callable[[], list[str]]
+
+
+def analysis_steps(checkpoint: Path, data: Path | str, store: Path,
+                   evaluation: Path, evaluate_args: tuple[str, ...] = ()) -> list[PipelineStep]:
+    """Embed `data` with `checkpoint` into `store`, map it (UMAP + clusters) and evaluate it
+    into the `evaluation` folder (`evaluate_args`: extra `astroclip evaluate` flags)."""
+    return [
+        PipelineStep("embeddings", store.exists,
+                     lambda: ["embed", "--checkpoint", str(checkpoint), "--data", str(data),
+                              "--out", str(store)]),
+        *[PipelineStep(f"UMAP ({m})", _has_map(store, m),
+                       lambda m=m: ["umap", str(store), "--modality", m, "--clusters"])
+          for m in EXPLORER_MAPS],
+        PipelineStep("evaluation", lambda: (evaluation / "report.json").exists(),
+                     lambda: ["evaluate", str(store), "--out", str(evaluation),
+                              *evaluate_args]),
+    ]
+
+
+def _has_map(store: Path, modality: str) -> Callable[[], bool]:
+    def done() -> bool:
+        from astroclip_engine.store import EmbeddingStore
+
+        if not store.exists():
+            return False
+        with EmbeddingStore(store) as opened:
+            return opened.umap(modality) is not None and bool(opened.cluster_names())
+    return done

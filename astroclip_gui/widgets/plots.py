@@ -1,0 +1,48 @@
+"""Plot and status helpers shared by the app's views: labelled pyqtgraph plots in the current
+style's colours, compact legends, and the colours of run states."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel
+
+STATE_COLOURS = {
+    "running": "#1f6feb", "cancelling": "#bf8700", "finished": "#1a7f37",
+    "failed": "#cf222e", "cancelled": "#6e7781", "created": "#6e7781", "idle": "#6e7781",
+}
+
+
+def make_plot(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
+    """A labelled pyqtgraph plot in the app's current plot colours (pg config options, which
+    the app's light/dark style sets)."""
+    foreground = pg.mkColor(pg.getConfigOption("foreground"))
+    plot = pg.PlotWidget(background=pg.getConfigOption("background"))
+    plot.setTitle(title, color=foreground.name(), size="10pt")
+    for side, label in (("bottom", x_label), ("left", y_label)):
+        axis = plot.getAxis(side)
+        axis.setPen(pg.mkPen(foreground))
+        axis.setTextPen(pg.mkPen(foreground))
+        axis.setLabel(label, color=foreground.name())
+        axis.enableAutoSIPrefix(False)
+    plot.showGrid(x=True, y=True, alpha=0.15)
+    plot.setMinimumSize(220, 170)
+    plot.setMouseEnabled(x=True, y=False)
+    return plot
+
+
+def add_legend(plot: pg.PlotWidget, offset: tuple[int, int]) -> pg.LegendItem:
+    """A compact legend on a translucent panel of the plot's background colour."""
+    background = pg.mkColor(pg.getConfigOption("background"))
+    background.setAlpha(210)
+    legend = plot.addLegend(offset=offset, labelTextSize="8pt", verSpacing=-4)
+    legend.setBrush(pg.mkBrush(background))
+    legend.setPen(pg.mkPen(pg.mkColor(pg.getConfigOption("foreground")), width=0.5))
+    return legend
+
+
+def state_badge(label: QLabel, state: str) -> None:
+    """Colour a QLabel as a small status pill."""
+    colour = STATE_COLOURS.get(state, "#6e7781")
+    label.setText(state)
+    label.setStyleSheet(f"QLabel {{ background: {colour}; color: white; border-radius: 8px;"
+                        " padding: 2px 10px; font-weight: 600; }")

@@ -20,7 +20,7 @@ def specformer_features(checkpoint: str | Path, dataset_path: str | Path,
                         dataset_rows: np.ndarray) -> np.ndarray:
     """(n, F) L2-normalised features of the pretrained SpecFormer for the given dataset rows."""
     from astroclip_engine.data.open import open_dataset
-    from astroclip_engine.pretraining.checkpoint import (
+    from astroclip_engine.models.specformer_checkpoint import (
         load_pretrained_specformer,
         pretrain_config,
     )

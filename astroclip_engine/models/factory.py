@@ -46,7 +46,7 @@ def load_pretrained(config: ModelConfig) -> AstroCLIP:
                      load_stein_image_encoder)
     if config.spectrum_checkpoint and config.spectrum_encoder.startswith("specformer"):
         # a checkpoint of `astroclip pretrain --modality spectrum`
-        from astroclip_engine.pretraining.checkpoint import load_pretrained_specformer
+        from astroclip_engine.models.specformer_checkpoint import load_pretrained_specformer
 
         spectrum = load_pretrained_specformer(config.spectrum_checkpoint, config.spectrum_encoder)
     else:

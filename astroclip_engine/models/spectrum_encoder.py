@@ -108,9 +108,9 @@ class SmallSpectrumEncoder(_AttentionConvEncoder):
 
 def build_spectrum_encoder(name: str) -> nn.Module:
     """A freshly initialised spectrum encoder by its config name (SpecFormers: see
-    `pretraining.specformer`)."""
+    `models.specformer`)."""
     if name.startswith("specformer"):
-        from astroclip_engine.pretraining.specformer import build_specformer
+        from astroclip_engine.models.specformer import build_specformer
 
         return build_specformer(name)
     if name == "spender":

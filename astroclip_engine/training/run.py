@@ -242,7 +242,7 @@ def _fit(config: RunConfig, rd: RunDir, checkpoint: Path | None, recorder: RunRe
 def build_module(config: RunConfig, stddev: Any) -> L.LightningModule:
     """The LightningModule of the run's task: alignment, or pretraining (`astroclip pretrain`)."""
     if config.model.task == "pretrain_spectrum":
-        from astroclip_engine.pretraining.module import SpectrumPretrainModule
+        from astroclip_engine.training.pretrain_module import SpectrumPretrainModule
 
         return SpectrumPretrainModule(config, spectrum_stddev=stddev)
     return AstroCLIPModule(config, spectrum_stddev=stddev, model=load_pretrained(config.model))

@@ -8,7 +8,7 @@ train/loss and val/loss. Each validation epoch also logs val/r2_spectrum_spectru
 leave-one-out k-NN redshift R^2 of the mean-pooled features (the "SpecFormer alone" number).
 
 Checkpoints hold hyper_parameters {"config": RunConfig.to_dict()} and "model.*" SpecFormer
-weights (`pretraining.checkpoint.load_pretrained_specformer` reads them).
+weights (`models.specformer_checkpoint.load_pretrained_specformer` reads them).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from torch import Tensor
 from astroclip_engine.config import RunConfig
 from astroclip_engine.data.transforms import prepare_spectra, valid_pair_mask
 from astroclip_engine.knn import knn_regress, r2_score
-from astroclip_engine.pretraining.specformer import build_specformer
+from astroclip_engine.models.specformer import build_specformer
 from astroclip_engine.training.module import cosine_factor
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from astroclip_engine.config import RunConfig
 from astroclip_engine.errors import CheckpointError, ConfigError
-from astroclip_engine.pretraining.specformer import SpecFormer, build_specformer
+from astroclip_engine.models.specformer import SpecFormer, build_specformer
 
 
 def pretrain_config(path: str | Path) -> tuple[RunConfig, dict]:
     """(run config, "model.*" state with the prefix removed) of a pretraining checkpoint."""
-    from astroclip_engine.models.checkpoints import safe_load
+    from astroclip_engine.models.checkpoint_io import safe_load
 
     path = Path(path)
     checkpoint = safe_load(path)
@@ -34,7 +34,7 @@ def pretrain_config(path: str | Path) -> tuple[RunConfig, dict]:
 def load_pretrained_specformer(path: str | Path, expected: str) -> SpecFormer:
     """The SpecFormer of a `pretrain --modality spectrum` checkpoint; its architecture must be
     `expected` (the alignment config's model.spectrum_encoder)."""
-    from astroclip_engine.models.checkpoints import load_state_dict_checked
+    from astroclip_engine.models.checkpoint_io import load_state_dict_checked
 
     config, weights = pretrain_config(path)
     if config.model.task != "pretrain_spectrum":

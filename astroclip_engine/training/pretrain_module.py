@@ -5,7 +5,7 @@ are read but ignored). Spectra are prepared exactly as for alignment and embeddi
 (`transforms.prepare_spectra`, with the same training noise), so the pretrained SpecFormer sees
 the inputs it will later see inside AstroCLIP. Loss: `SpecFormer.masked_loss`, logged as
 train/loss and val/loss. Each validation epoch also logs val/r2_spectrum_spectrum, the
-leave-one-out k-NN redshift R^2 of the mean-pooled features (the "SpecFormer alone" number).
+leave-one-out cosine k-NN redshift R^2 of the mean-pooled features (the "SpecFormer alone" number).
 
 Checkpoints hold hyper_parameters {"config": RunConfig.to_dict()} and "model.*" SpecFormer
 weights (`models.specformer_checkpoint.load_pretrained_specformer` reads them).
@@ -22,7 +22,7 @@ from torch import Tensor
 
 from astroclip_engine.config import RunConfig
 from astroclip_engine.data.transforms import prepare_spectra, valid_pair_mask
-from astroclip_engine.knn import knn_regress, r2_score
+from astroclip_engine.knn import knn_regress, l2_normalize, r2_score
 from astroclip_engine.models.specformer import build_specformer
 from astroclip_engine.training.module import cosine_factor
 
@@ -77,7 +77,7 @@ class SpectrumPretrainModule(L.LightningModule):
     def on_validation_epoch_end(self) -> None:
         if len(self._val) == 0 or self.trainer.sanity_checking:
             return
-        features = torch.cat([f for f, _ in self._val]).numpy()
+        features = l2_normalize(torch.cat([f for f, _ in self._val]).numpy())
         z = torch.cat([r for _, r in self._val]).numpy().astype(np.float64)
         self._val = []
         if len(z) < 4:

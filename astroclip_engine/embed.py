@@ -64,13 +64,14 @@ def embed_dataset(
     cancel: CancelToken | None = None,
 ) -> Path:
     """Embed every galaxy of `dataset` with `checkpoint` into the store `out`; returns `out`."""
-    from astroclip_engine.models.checkpoints import file_sha256, load_astroclip
+    from astroclip_engine.models.checkpoints import file_sha256
+    from astroclip_engine.models.published import load_embedding_model
 
     if batch_size < 1:
         raise StoreError(f"batch size must be at least 1, got {batch_size}")
     out = Path(out)
     report = reporter or null_reporter
-    model, config = load_astroclip(checkpoint)
+    model = load_embedding_model(checkpoint)
     own_dataset = not hasattr(dataset, "read_image")
     ds: Any = _open(dataset, properties) if own_dataset else dataset
     try:
@@ -93,7 +94,7 @@ def embed_dataset(
                 if cancel is not None:
                     cancel.raise_if_cancelled()
                 stop = min(n, start + batch_size)
-                batch = _embed_batch(ds, model, config.model, torch_device, start, stop)
+                batch = _embed_batch(ds, model, torch_device, start, stop)
                 with _write_errors(partial, start):
                     _write_rows(f, columns, batch, start)
                     f.attrs["rows_done"] = stop  # only now do these rows count as done
@@ -141,18 +142,16 @@ def _write_errors(partial: Path, start: int) -> Iterator[None]:
 
 
 @torch.inference_mode()
-def _embed_batch(ds: PairedDataset, model: torch.nn.Module, model_config: Any,
-                 device: torch.device, start: int, stop: int) -> dict[str, np.ndarray]:
-    """Image and spectrum embeddings and the valid flags of rows start..stop."""
-    from astroclip_engine.data.transforms import prepare_images, prepare_spectra
-
+def _embed_batch(ds: PairedDataset, model: Any, device: torch.device, start: int,
+                 stop: int) -> dict[str, np.ndarray]:
+    """Image and spectrum embeddings and the valid flags of rows start..stop (the model does
+    its own preprocessing: `models.published.EmbeddingModel`)."""
     rows = range(start, stop)
     images = torch.from_numpy(np.stack([ds.read_image(r) for r in rows]))
     spectra = np.stack([ds.read_spectrum(r) for r in rows])
-    x_image = prepare_images(images.to(device), model_config, train=False)
-    x_spectrum = prepare_spectra(torch.from_numpy(spectra).to(device), train=False)
-    return {"image": model.encode_image(x_image).float().cpu().numpy(),
-            "spectrum": model.encode_spectrum(x_spectrum).float().cpu().numpy(),
+    return {"image": model.embed_images(images.to(device)).float().cpu().numpy(),
+            "spectrum": model.embed_spectra(torch.from_numpy(spectra).to(device)).float()
+            .cpu().numpy(),
             "valid": valid_spectra(spectra)}
 
 
@@ -247,9 +246,9 @@ def embed_fits(
     Returns (samples, modality, (n, D) embeddings, checkpoint SHA-256).
     """
     from astroclip_engine.data.single_object import read_fits_objects
-    from astroclip_engine.data.transforms import prepare_images, prepare_spectra
     from astroclip_engine.errors import DataFormatError
-    from astroclip_engine.models.checkpoints import file_sha256, load_astroclip
+    from astroclip_engine.models.checkpoints import file_sha256
+    from astroclip_engine.models.published import load_embedding_model
 
     path = Path(path)
     samples, modality = read_fits_objects(path, redrock)
@@ -258,14 +257,14 @@ def embed_fits(
                    if s.spectrum is not None and valid_spectra(s.spectrum[None])[0]]
         if not samples:
             raise DataFormatError(path, "no target with a non-zero spectrum", "FIBERMAP")
-    model, config = load_astroclip(checkpoint)
+    model = load_embedding_model(checkpoint)
     torch_device = resolve_device(device)
     model.to(torch_device).eval()
     with torch.inference_mode():
         if modality == "spectrum":
             raw = torch.from_numpy(np.stack([s.spectrum for s in samples])).to(torch_device)
-            emb = model.encode_spectrum(prepare_spectra(raw, train=False))
+            emb = model.embed_spectra(raw)
         else:
             raw = torch.from_numpy(np.stack([s.image for s in samples])).to(torch_device)
-            emb = model.encode_image(prepare_images(raw, config.model, train=False))
+            emb = model.embed_images(raw)
     return samples, modality, emb.float().cpu().numpy(), file_sha256(checkpoint)

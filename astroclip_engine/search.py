@@ -90,22 +90,28 @@ class SimilaritySearch:
         key: Modality,
         *,
         targetid: int | None = None,
+        row: int | None = None,
         vector: np.ndarray | None = None,
         k: int = 16,
         largest: bool = True,
     ) -> SearchResult:
-        """The k keys most (or least) similar to a galaxy of the store or to a query vector.
+        """The k keys most (or least) similar to a galaxy of the store (by TARGETID or by row)
+        or to a query vector.
 
         A galaxy never finds itself in same-modality search; in cross-modal search its own
         partner is a legitimate (usually the first) answer.
         """
         _check_modality(query)
         _check_modality(key)
-        if (targetid is None) == (vector is None):
-            raise StoreError("give exactly one of a TARGETID or a query vector")
+        if sum(x is not None for x in (targetid, row, vector)) != 1:
+            raise StoreError("give exactly one of a TARGETID, a store row or a query vector")
         exclude = -1
         if targetid is not None:
             row = self.store.index_of(targetid)
+        if row is not None:
+            if not 0 <= row < len(self.store):
+                raise StoreError(f"{self.store.path}: row {row} is outside the store "
+                                 f"(0..{len(self.store) - 1})")
             q = self.embeddings(query)[row]
             if query == key:
                 exclude = int(self._position[row])

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from astroclip_engine.atomic import atomic_path
 from astroclip_gui.dialogs.messages import show_error, show_info
-from astroclip_gui.explorer.actions import ExplorerActions
+from astroclip_gui.explorer.actions import ExplorerActions, WindowCommands
 from astroclip_gui.explorer.controller import ExplorerController
 from astroclip_gui.explorer.loader import LoadedProject
 from astroclip_gui.explorer.state import AppState
@@ -62,7 +62,10 @@ class MainWindow(QMainWindow):
         self.gallery.caption = self.controller.caption
         self.subsets = SubsetListWidget()
         self._compose()
-        self.actions = ExplorerActions(self)
+        self.actions = ExplorerActions(
+            self, self.state, self.controller, self.session, self.map_view, self.docks.values(),
+            WindowCommands(self.set_style, self.save_subset, self.save_map_png))
+        self.training_menu = self.actions.training_menu
         self._subscribe()
         self.style_name = apply_style(QApplication.instance(), str(self.session.get("style",
                                       "dark")), self.plot_widgets())
@@ -202,7 +205,11 @@ class MainWindow(QMainWindow):
             self.image_view.set_image(None)
             self.spectrum_view.set_spectrum(None, 0.0)
             self.properties.set_rows([])
-        self._mark_map()
+        # The controller subscribed first, so its search already ran: when it found this
+        # galaxy's neighbours, _show_neighbours has marked the map (once per click).
+        neighbours = self.state.neighbours
+        if neighbours is None or neighbours.query != index:
+            self._mark_map()
 
     def _show_neighbours(self, result) -> None:
         self._mark_map()

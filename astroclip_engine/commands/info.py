@@ -11,7 +11,8 @@ from astroclip_engine.data.open import DEFAULT_SAMPLE, describe
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "info", help="summarise a data file (HDF5 release, parquet, DESI coadd, cutout, catalogue)")
+        "info", help="summarise a data file (HDF5 release, parquet, DESI coadd, cutout, "
+                     "catalogue), a model checkpoint or a published embeddings file")
     parser.add_argument("path", help="data file or folder")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--properties", metavar="CAT", help="PROVABGS table to join on TARGETID")
@@ -22,8 +23,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    info = describe(args.path, properties=args.properties,
-                    sample=None if args.full else max(args.sample, 1))
+    from astroclip_engine.models.checkpoint_info import describe_checkpoint, is_torch_checkpoint
+    from astroclip_engine.published_embeddings import describe_embeddings, detect_embeddings
+
+    if is_torch_checkpoint(args.path):
+        info = describe_checkpoint(args.path)
+    elif detect_embeddings(args.path):
+        info = describe_embeddings(args.path)
+    else:
+        info = describe(args.path, properties=args.properties,
+                        sample=None if args.full else max(args.sample, 1))
     print(json.dumps(info, indent=2) if args.json else format_info(info))
     return 0
 

@@ -4,7 +4,6 @@ redshift not trivially readable from the images. Used by `astroclip mock --check
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
@@ -14,20 +13,16 @@ from scipy.stats import spearmanr
 from astroclip_engine.constants import WAVELENGTH
 from astroclip_engine.data.mock_images import SKY_SIGMA_NMGY
 from astroclip_engine.data.mock_physics import cosmology
+from astroclip_engine.data.mock_realcheck import evaluate_against_realdata
+from astroclip_engine.data.mock_results import CheckResult, format_results
 from astroclip_engine.data.mock_sed import EMISSION_LINES
 from astroclip_engine.errors import DataFormatError
+
+__all__ = ["CheckResult", "check_mock_file", "evaluate_realism", "format_results"]
 
 HALPHA = EMISSION_LINES["Halpha"]
 REALDATA_ROWS = 20_000
 """Most mock rows searched by the real-data checks."""
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    value: float
-    expectation: str
-    passed: bool
 
 
 def d4000_observed(spectra: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -170,16 +165,5 @@ def check_mock_file(path: str | Path, max_rows: int = 2000,
     first = {name: values[:rows] for name, values in props.items()}
     results = evaluate_realism(spectra[:rows], images, first)
     if realdata is not None:
-        from astroclip_engine.data.mock_realcheck import evaluate_against_realdata
-
         results += evaluate_against_realdata(spectra, props, realdata)
     return results
-
-
-def format_results(results: list[CheckResult]) -> str:
-    """A Markdown table of check results."""
-    lines = ["| check | value | expected | result |", "| --- | --- | --- | --- |"]
-    for r in results:
-        lines.append(f"| {r.name} | {r.value:.3f} | {r.expectation} | "
-                     f"{'pass' if r.passed else 'FAIL'} |")
-    return "\n".join(lines)

@@ -6,13 +6,13 @@ Star formation (H II regions):
 - L(H-alpha) = 1.86e41 erg/s per Msun/yr of the SFR averaged over the last 10 Myr
   (Kennicutt & Evans 2012, Kroupa IMF), with 0.15 dex scatter.
 - gas-phase 12 + log(O/H) = 8.69 + [Z/Z_sun] + scatter; [NII]6584/H-alpha from the
-  Pettini & Pagel (2004) N2 calibration; [OIII]5007/H-beta 0.25 dex below the Kauffmann et al.
+  Pettini & Pagel (2004) N2 calibration; [OIII]5007/H-beta 0.3 dex below the Kauffmann et al.
   (2003) demarcation at that N2 (the star-forming ridge); [OII]3726,3729/H-beta falling at
   high metallicity; doublet ratios of low-density gas ([OII] 3729/3726 ~ 1.4,
   [SII] 6716/6731 ~ 1.4); Case B Balmer ratios (H-alpha/H-beta = 2.86).
 - dust: the gas sees A_V(gas) = A_V(stars) / 0.44 through the Calzetti curve (Calzetti 2000),
   so the observed Balmer decrement grows with the stars' attenuation.
-Evolved stars: EW(H-alpha) ~ 0.5-1.5 A with [NII]/H-alpha ~ 1.3 and [OIII]/H-beta ~ 1.5
+Evolved stars: EW(H-alpha) ~ 0.4-1 A with [NII]/H-alpha ~ 1.3 and [OIII]/H-beta ~ 1.5
 (Cid Fernandes et al. 2011), scaled to the continuum at 6563 A.
 """
 
@@ -39,7 +39,7 @@ SOLAR_OH = 8.69
 
 def bpt_star_forming(n2: np.ndarray) -> np.ndarray:
     """log [OIII]5007/H-beta of the star-forming ridge at log [NII]6584/H-alpha = n2."""
-    return 0.61 / (np.minimum(n2, -0.15) - 0.05) + 1.3 - 0.25
+    return 0.61 / (np.minimum(n2, -0.15) - 0.05) + 1.3 - 0.3
 
 
 def kauffmann_demarcation(n2: np.ndarray) -> np.ndarray:
@@ -102,6 +102,6 @@ def line_luminosities(rng: np.random.Generator, sfr_inst: np.ndarray, log_z_sun:
     star_forming = l_ha[:, None] * star_forming_ratios(rng, log_z_sun)
     a_gas = np.minimum(a_v_stars / 0.44, 4.0)
     star_forming *= 10 ** (-0.4 * a_gas[:, None] * k_lines[None, :] / 4.05)
-    ew_evolved = 10 ** rng.normal(np.log10(0.8), 0.2, n)
+    ew_evolved = 10 ** rng.normal(np.log10(0.6), 0.2, n)
     evolved = (ew_evolved * continuum_6563)[:, None] * evolved_star_ratios(n)
     return star_forming + evolved

@@ -178,7 +178,7 @@ def sample_physics(rng: np.random.Generator, n: int) -> GalaxyPhysics:
     burst = rng.uniform(size=n) < BURST_FRACTION * (1 + 2 * z)
     log_mstar = sample_log_mstar(rng, z, burst)
     dm = log_mstar - 10.0
-    p_quiescent = 0.45 + 0.55 / (1.0 + np.exp(-(log_mstar - 10.6 + 0.8 * (z - 0.2)) / 0.35))
+    p_quiescent = 0.4 + 0.6 / (1.0 + np.exp(-(log_mstar - 10.6 + 0.8 * (z - 0.2)) / 0.35))
     quiescent = (rng.uniform(size=n) < p_quiescent) & ~burst
     t_obs = cosmo.interp(cosmo.age_gyr, z)
     dmass = _star_formation_history(rng, log_mstar, t_obs, quiescent, burst)

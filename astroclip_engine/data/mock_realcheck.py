@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from astroclip_engine.data.mock_check import CheckResult
+from astroclip_engine.data.mock_results import CheckResult
 from astroclip_engine.data.realdata_queries import (
     bgs_query,
     dr9_gmm_sample,
@@ -45,7 +45,7 @@ def spectrum_redshift_checks(spectra: np.ndarray, z: np.ndarray,
         predicted, _ = nearest_redshifts(queries.flux, queries.mask, spectra, z)
         dz = float(np.median(np.abs(predicted - queries.redshift)))
         results.append(CheckResult(
-            f"{queries.name}: nearest mock spectrum median |dz| ({len(predicted)} at z="
+            f"{queries.name}: nearest mock spectrum, median abs(dz) ({len(predicted)} at z="
             f"{queries.redshift.min():.2f}-{queries.redshift.max():.2f})", dz,
             f"<= {MAX_MEDIAN_DZ}", dz <= MAX_MEDIAN_DZ))
     return results
@@ -106,8 +106,8 @@ def image_checks(props: dict[str, np.ndarray], realdata: Path) -> list[CheckResu
     return [
         CheckResult("median r_eff / DR9 BGS (r<19.5, extended)", size, "0.67 - 1.5",
                     0.67 <= size <= 1.5),
-        CheckResult("median r-z minus DR9 BGS [mag]", rz, "|x| <= 0.15", abs(rz) <= 0.15),
-        CheckResult("median g-r minus DR9 BGS [mag]", gr, "|x| <= 0.15", abs(gr) <= 0.15),
+        CheckResult("median r-z minus DR9 BGS [mag]", rz, "abs(x) <= 0.15", abs(rz) <= 0.15),
+        CheckResult("median g-r minus DR9 BGS [mag]", gr, "abs(x) <= 0.15", abs(gr) <= 0.15),
     ]
 
 

@@ -54,16 +54,26 @@ def calzetti_k(wave: np.ndarray) -> np.ndarray:
 
 
 _K_REST = calzetti_k(REST_WAVE)
+_K_REST_32 = _K_REST.astype(np.float32)[None, :]
 _K_LINES = calzetti_k(LINE_WAVE)
 _I_6563 = int(np.searchsorted(REST_WAVE, 6564.6))
 
 
-def rest_continuum(phys: GalaxyPhysics) -> np.ndarray:
-    """Attenuated rest-frame stellar luminosity density (n, len(REST_WAVE)) in erg/s/A."""
+_UNIT = 1e30
+"""Library continua are mixed in units of 1e30 erg/s/A per solar mass (float32-safe)."""
+
+
+def rest_continuum(phys: GalaxyPhysics, scale: np.ndarray | None = None) -> np.ndarray:
+    """Attenuated rest-frame stellar luminosity density (n, len(REST_WAVE)) in erg/s/A
+    (float64), or times `scale` per galaxy in float32 (the mixing and dust run in float32)."""
     weights = mixture_weights(phys.frac_young, phys.frac_300, phys.frac_1000, phys.z_mw)
-    mass_formed = 10.0**phys.log_mstar
-    cont = (weights * mass_formed[:, None]) @ stellar_library().continua
-    return cont * np.exp(-0.4 * np.log(10) * phys.a_v[:, None] * _K_REST[None, :] / 4.05)
+    unit_mix = weights.astype(np.float32) @ (stellar_library().continua / np.float32(_UNIT))
+    dust = (-0.4 * np.log(10) / 4.05) * phys.a_v.astype(np.float32)[:, None] * _K_REST_32
+    shape = unit_mix * np.exp(dust)
+    factor = 10.0**phys.log_mstar * _UNIT
+    if scale is None:  # physical units overflow float32
+        return shape.astype(np.float64) * factor[:, None]
+    return shape * (factor * scale).astype(np.float32)[:, None]
 
 
 def build_sed(phys: GalaxyPhysics, rng: np.random.Generator) -> RestSED:
@@ -72,11 +82,11 @@ def build_sed(phys: GalaxyPhysics, rng: np.random.Generator) -> RestSED:
     z = phys.redshift
     d_l = cosmo.interp(cosmo.lum_dist_cm, z)
     to_flux = 1e17 / (4 * np.pi * d_l**2)  # luminosity -> 1e-17 erg/s/cm2
-    cont = rest_continuum(phys)
-    lines = line_luminosities(rng, phys.sfr_inst, phys.log_z_sun, phys.a_v, cont[:, _I_6563],
+    cont = rest_continuum(phys, scale=to_flux / (1 + z))  # observed 1e-17 erg/s/cm2/A
+    cont_6563 = cont[:, _I_6563].astype(np.float64) * ((1 + z) / to_flux)  # erg/s/A
+    lines = line_luminosities(rng, phys.sfr_inst, phys.log_z_sun, phys.a_v, cont_6563,
                               _K_LINES) * to_flux[:, None]
-    cont *= (to_flux / (1 + z))[:, None]
     gas_sigma = np.clip(0.6 * phys.sigma_v, 40.0, 200.0)
-    return RestSED(continuum=cont.astype(np.float32), line_flux=lines,
+    return RestSED(continuum=cont, line_flux=lines,
                    line_sigma_kms=gas_sigma, redshift=z)
 

@@ -81,8 +81,10 @@ def model_spectra(sed: RestSED, fibre: np.ndarray) -> np.ndarray:
     pix = np.clip(pix, 0, len(WAVELENGTH) - 1)
     profile = np.exp(-0.5 * ((WAVELENGTH[pix] - centres[..., None]) / sigma[..., None]) ** 2)
     profile *= (sed.line_flux / (np.sqrt(2 * np.pi) * sigma))[..., None] * inside
-    rows = np.broadcast_to(np.arange(n)[:, None, None], pix.shape)
-    np.add.at(spectra, (rows.ravel(), pix.ravel()), profile.ravel().astype(np.float32))
+    rows = np.arange(n)[:, None]
+    profile = profile.astype(np.float32)
+    for line in range(pix.shape[1]):  # one line's window never repeats a pixel within a row
+        spectra[rows, pix[:, line]] += profile[:, line]
     return spectra * fibre[:, None].astype(np.float32)
 
 
@@ -90,9 +92,9 @@ def observe(rng: np.random.Generator, model: np.ndarray) -> np.ndarray:
     """Noisy spectra: per-galaxy depth, object shot noise, sky residuals, rare all-zero rows."""
     n = len(model)
     depth = DEPTH_MEDIAN * np.exp(rng.normal(0.0, 0.4, n))
-    sigma = depth[:, None] * NOISE_SIGMA[None, :]
-    sigma = np.sqrt(sigma**2 + 0.03 * np.maximum(model, 0.0))
-    noisy = model + sigma * rng.standard_normal(model.shape)
+    sigma = depth[:, None].astype(np.float32) * NOISE_SIGMA.astype(np.float32)[None, :]
+    sigma = np.sqrt(sigma**2 + np.float32(0.03) * np.maximum(model, 0.0))
+    noisy = model + sigma * rng.standard_normal(model.shape, dtype=np.float32)
     residual = rng.normal(0.0, 0.15, (n, len(SKY_LINES)))
     for k, (centre, strength) in enumerate(SKY_LINES):
         near = np.abs(WAVELENGTH - centre) < 4.0

@@ -65,8 +65,12 @@ class ExplorerController(QObject):
         self.errorRaised.emit("Cannot open project", failure.message, failure.details)
 
     def _project_loaded(self, loaded: LoadedProject) -> None:
-        if loaded.dataset is None:
+        if loaded.dataset is None and recorded_dataset_path(loaded.project, loaded.store):
             self._relink_dataset(loaded)
+        elif loaded.dataset is None:  # e.g. imported published embeddings: nothing to relink
+            self.infoRaised.emit("No dataset", "This project records no source dataset: the "
+                                 "map, search and properties work; images and spectra are not "
+                                 "shown.")
         self.state.set_project(loaded)
         key = project_key(loaded.project)
         self.session.add_recent(key)

@@ -58,8 +58,7 @@ class NeighbourSearch:
         """The k galaxies most (or least) similar to galaxy `index` (never itself)."""
         k = max(1, min(k, self.engine.n_keys - 1))
         result = self.engine.search(query_modality, key_modality,  # type: ignore[arg-type]
-                                    targetid=int(self.store.targetids[index]), k=k,
-                                    largest=largest)
+                                    row=index, k=k, largest=largest)
         return Neighbours(index, result.rows, result.similarities, query_modality, key_modality,
                           largest)
 

@@ -161,7 +161,6 @@ def install_training_ui(window: QMainWindow, workspace: str | Path | None = None
     menu: QMenu | None = getattr(window, "training_menu", None)
     if menu is None:
         menu = window.menuBar().addMenu("&Training")
-        window.training_menu = menu  # type: ignore[attr-defined]
     new_run = QAction("New training run…", window)
     new_run.setShortcut(QKeySequence("Ctrl+Shift+T"))
     new_run.setStatusTip("Configure and start a training run")
@@ -178,5 +177,4 @@ def install_training_ui(window: QMainWindow, workspace: str | Path | None = None
     monitor_action = controller.monitor_dock.toggleViewAction()
     monitor_action.setText("Training monitor")
     menu.addAction(monitor_action)
-    window.training_controller = controller  # type: ignore[attr-defined]
     return controller

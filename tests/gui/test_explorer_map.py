@@ -39,6 +39,38 @@ def test_click_api_fills_every_view(window) -> None:
     assert view.base.data.shape[0] == N_GALAXIES  # the base layer is never touched
 
 
+def test_a_click_marks_the_map_once_and_keeps_the_row(window, monkeypatch) -> None:
+    view, store = window.map_view, window.state.loaded.store
+    marked: list[int] = []
+    draw = view.set_overlays
+    monkeypatch.setattr(view, "set_overlays", lambda active, near: (marked.append(active),
+                                                                    draw(active, near)))
+
+    def no_targetid_lookup(targetid: int) -> int:
+        raise AssertionError(f"a click looked up TARGETID {targetid}")
+
+    monkeypatch.setattr(store, "index_of", no_targetid_lookup)
+    window.state.set_active(5)
+    marked.clear()
+    x, y = view.xy[11]
+    assert view.click_at(float(x), float(y)) == 11
+    assert marked == [11]
+    assert window.state.neighbours.query == 11
+    assert len(view.neighbour_marks.data) == 16 and len(view.active_mark.data) == 1
+    window.state.back()  # history navigation takes the same path
+    assert window.state.active == 5 and marked == [11, 5]
+
+
+def test_training_ui_adds_no_window_attributes(window, tmp_path) -> None:
+    from astroclip_gui.training.controller import install_training_ui
+
+    before = set(vars(window))
+    controller = install_training_ui(window, tmp_path / "runs")
+    assert set(vars(window)) == before
+    assert window.training_menu.actions()[0].text() == "New training run…"
+    assert controller.parent() is window
+
+
 def test_real_mouse_click_on_a_point(window, qtbot) -> None:
     view = window.map_view
     target = int(np.argmax(view.xy[:, 0]))  # an outermost point: no neighbour overlaps it

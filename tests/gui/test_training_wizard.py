@@ -28,11 +28,18 @@ def test_walk_wizard_on_demo_data(qtbot, tmp_path: Path) -> None:
     wizard = TrainingWizard(workspace, demo_path=demo, demo_n=32, demo_size=32)
     qtbot.addWidget(wizard)
     wizard.show()
-
-    # 1. data: a file that is not a dataset is refused before Next is enabled
-    page = wizard.data_page
     junk = tmp_path / "notes.h5"
     junk.write_text("not hdf5")
+    walk_data_page(qtbot, wizard, junk, demo)
+    walk_encoders_page(qtbot, wizard, tmp_path / "resnet50.ckpt")
+    walk_model_page(wizard)
+    walk_hardware_page(qtbot, wizard)
+    walk_review_page(wizard, workspace, demo)
+
+
+def walk_data_page(qtbot, wizard: TrainingWizard, junk: Path, demo: Path) -> None:
+    """1. data: a file that is not a dataset is refused before Next is enabled."""
+    page = wizard.data_page
     page.data.set_path(junk)
     settle(qtbot, page.data)
     assert page.data.state == "error" and page.data.status.isVisible()
@@ -50,22 +57,25 @@ def test_walk_wizard_on_demo_data(qtbot, tmp_path: Path) -> None:
     assert next_enabled(wizard)
     wizard.next()
 
-    # 2. encoders: a corrupt checkpoint is caught by the engine loader, shown inline
+
+def walk_encoders_page(qtbot, wizard: TrainingWizard, bad: Path) -> None:
+    """2. encoders: a corrupt checkpoint is caught by the engine loader, shown inline."""
     encoders = wizard.encoders_page
-    bad = tmp_path / "resnet50.ckpt"
     bad.write_bytes(b"\x80\x02garbage")
     encoders.image.pretrained.setChecked(True)
     assert not next_enabled(wizard)
     encoders.image.checkpoint.set_path(bad)
     settle(qtbot, encoders.image.checkpoint)
     assert encoders.image.checkpoint.state == "error"
-    assert "resnet50.ckpt" in encoders.image.checkpoint.status.text()
+    assert bad.name in encoders.image.checkpoint.status.text()
     assert encoders.freeze.isEnabled() and not next_enabled(wizard)
     encoders.image.small.setChecked(True)
     assert next_enabled(wizard) and not encoders.freeze.isEnabled()
     wizard.next()
 
-    # 3. model: preset values fill the form; a taken run name is refused
+
+def walk_model_page(wizard: TrainingWizard) -> None:
+    """3. model: preset values fill the form; a taken run name is refused."""
     model = wizard.model_page
     model.preset.setCurrentText("demo-cpu")
     model.name.setText("taken")
@@ -79,7 +89,9 @@ def test_walk_wizard_on_demo_data(qtbot, tmp_path: Path) -> None:
     assert next_enabled(wizard)
     wizard.next()
 
-    # 4. hardware: devices detected in a child process
+
+def walk_hardware_page(qtbot, wizard: TrainingWizard) -> None:
+    """4. hardware: devices detected in a child process."""
     hardware = wizard.hardware_page
     qtbot.waitUntil(lambda: bool(hardware.devices), timeout=CHECK_MS)
     assert hardware.devices[0].kind == "cpu" and hardware.device_list.count() >= 1
@@ -91,7 +103,9 @@ def test_walk_wizard_on_demo_data(qtbot, tmp_path: Path) -> None:
     assert next_enabled(wizard)
     wizard.next()
 
-    # 5. review: the exact command, then start
+
+def walk_review_page(wizard: TrainingWizard, workspace: Path, demo: Path) -> None:
+    """5. review: the exact command, then start."""
     review = wizard.review_page
     command = review.command.toPlainText()
     assert command.startswith("astroclip train --data ") and str(demo) in command

@@ -11,7 +11,7 @@ import pytest
 
 from astroclip_engine.errors import CheckpointError
 from astroclip_engine.models import checkpoints
-from tests.reliability.payloads import write_payloads
+from tests.reliability.payloads import write_payloads, write_reader_payloads
 
 ROOT = Path(__file__).resolve().parents[2]
 LOADERS: dict[str, Callable[[Path], Any]] = {
@@ -48,6 +48,64 @@ def test_every_loader_refuses_pickled_code(hostile, record_case) -> None:
             assert not marker.exists(), f"{loader_name} ran the payload of {file_name}"
             refused += 1
     case.done(f"{refused} of {refused} loads refused with CheckpointError; marker absent", 0)
+
+
+def test_safe_reader_never_runs_a_payload(hostile, tmp_path: Path, record_case) -> None:
+    case = record_case(
+        "foreign checkpoint read by the safe reader (models/safe_unpickle.py) that pickles code",
+        "the 8 hostile files above + 8 aimed at the reader (importable __setstate__, "
+        "os.system via __reduce__ / INST / getattr(__import__) chains / eval, tensor-subclass "
+        "rebuild with os.system, bad persistent id) x read_pickled_checkpoint (tensors and "
+        "metadata), `astroclip info`, load_embedding_model, `astroclip embed`",
+        "nothing runs (no marker); placeholders only; a model load / embed is refused with "
+        "CheckpointError (no recognisable model), exit 2")
+    from astroclip_engine.cli import main
+    from astroclip_engine.models.checkpoint_info import describe_checkpoint
+    from astroclip_engine.models.published import load_embedding_model
+    from astroclip_engine.models.safe_unpickle import Inert, read_pickled_checkpoint
+
+    files, marker = hostile
+    reader_files = write_reader_payloads(tmp_path / "reader", marker)
+    read, inert, refused, described = 0, 0, 0, 0
+    for name, path in {**files, **reader_files}.items():
+        for meta in (False, True):
+            try:
+                obj = read_pickled_checkpoint(path, read_meta=meta)
+                read += 1
+                inert += _contains_inert(obj, Inert)
+            except CheckpointError as exc:
+                assert str(path) in str(exc), name
+            assert not marker.exists(), f"the reader ran the payload of {name}"
+        try:  # a recognisable backbone layout is described (safely), anything else refused
+            described += describe_checkpoint(path)["family"] in ("stein-moco", "spender")
+        except CheckpointError as exc:
+            assert str(path) in str(exc), name
+        with pytest.raises(CheckpointError) as raised:
+            load_embedding_model(path)
+        assert str(path) in str(raised.value), name
+        refused += 1
+        assert main(["info", str(path)]) in (0, 2), name
+        assert main(["embed", "--checkpoint", str(path), "--data", str(path),
+                     "--out", str(tmp_path / "out.h5")]) == 2, name
+        assert not marker.exists(), f"a command ran the payload of {name}"
+    total = len(files) + len(reader_files)
+    assert refused == total and described == 2
+    case.done(f"{total} files: {read} of {2 * total} reads returned data ({inert} with inert "
+              f"placeholders); info described {described} (Stein, spender layouts) and "
+              f"refused the rest; {refused} of {total} model loads and every embed refused "
+              "(exit 2); marker absent", 0)
+
+
+def _contains_inert(obj: Any, inert: type, depth: int = 0) -> bool:
+    if isinstance(obj, inert):
+        return True
+    if depth > 8:
+        return False
+    if isinstance(obj, dict):
+        return any(_contains_inert(v, inert, depth + 1) for v in obj.values())
+    if isinstance(obj, list | tuple):
+        return any(_contains_inert(v, inert, depth + 1) for v in obj)
+    return False
 
 
 def test_cli_embed_and_resume_refuse_pickled_code(hostile, tiny_mock: Path, tiny_preset: Path,

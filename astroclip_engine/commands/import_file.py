@@ -1,0 +1,27 @@
+"""`astroclip import FILE --out PROJECT`: a published embeddings file as an explorer project."""
+
+from __future__ import annotations
+
+import argparse
+
+from astroclip_engine.jobs import TqdmReporter
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "import", help="turn a published embeddings file (official AstroCLIP HDF5, seed npz) "
+                       "into a project the explorer opens",
+        description="Reads only the embedding, id, redshift and property columns (never the "
+                    "images or raw spectra) and writes PROJECT/embeddings.h5 + project.yaml.")
+    parser.add_argument("file", help="*_embeddings.hdf5 or embeddings .npz")
+    parser.add_argument("--out", required=True, help="project folder to create")
+    parser.add_argument("--umap", action="store_true", help="also compute the image UMAP map")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from astroclip_engine.import_embeddings import import_embeddings
+
+    project = import_embeddings(args.file, args.out, umap=args.umap, reporter=TqdmReporter())
+    print(project.root)
+    return 0

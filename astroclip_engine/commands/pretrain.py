@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import sys
 
+from astroclip_engine.commands._progress import add_progress_option
 from astroclip_engine.commands.train import add_train_options, config_from_args
 from astroclip_engine.errors import ConfigError
 
@@ -35,8 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory")
     parser.add_argument("--resume", action="store_true",
                         help="continue RUN_DIR from checkpoints/last.ckpt")
-    parser.add_argument("--progress", choices=("bar", "json", "none"), default="bar",
-                        help="progress on stderr as a bar, on stdout as JSON lines, or none")
+    add_progress_option(parser)
     add_train_options(parser, skip=("--image-checkpoint", "--spectrum-checkpoint",
                                     "--freeze-backbones", "--learnable-temperature",
                                     "--embedding-dim"))

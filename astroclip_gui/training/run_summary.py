@@ -35,6 +35,8 @@ class RunSummary:
     r2: dict[str, float] = field(default_factory=dict)
     data: str = ""
     message: str = ""
+    pretraining: bool = False
+    """An `astroclip pretrain` run: one encoder, nothing to embed or explore."""
 
     @property
     def name(self) -> str:
@@ -84,7 +86,8 @@ def summarize(run: RunDir) -> RunSummary:
         encoders = f"pretraining: {spectrum} (masked spectra)"
     return RunSummary(
         path=run.path, state=status.state, encoders=encoders,
-        embedding_dim=model.embedding_dim, epoch=status.epoch,
+        embedding_dim=None if model.task != "align" else model.embedding_dim,
+        pretraining=model.task != "align", epoch=status.epoch,
         max_epochs=config.trainer.max_epochs, best_val_loss=status.best_val_loss,
         r2=dict(status.r2), data=config.data.path, message=status.message,
     )

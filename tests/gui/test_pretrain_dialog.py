@@ -48,7 +48,9 @@ def test_runs_panel_names_pretraining_runs_and_resumes_them_with_pretrain(tmp_pa
     run = RunDir(tmp_path / "pt")
     run.path.mkdir()
     run.write_config(load_preset("pretrain-spectrum-small"))
-    assert summarize(run).encoders == "pretraining: small SpecFormer (masked spectra)"
+    summary = summarize(run)
+    assert summary.encoders == "pretraining: small SpecFormer (masked spectra)"
+    assert summary.pretraining and summary.embedding_dim is None
     assert resume_args(run)[:3] == ["pretrain", "--modality", "spectrum"]
     assert pretrain_args("m.h5", run.path, "pretrain-spectrum-small", 2, 64) == [
         "pretrain", "--modality", "spectrum", "--data", "m.h5", "--preset",

@@ -25,6 +25,7 @@ import torch
 
 from astroclip_engine.data.schema import PairedDataset
 from astroclip_engine.errors import StoreError
+from astroclip_engine.inference import autocast, channels_last, prepare_model
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
 from astroclip_engine.store import SPLIT_CODES, StoreInfo, write_attrs
 
@@ -60,10 +61,12 @@ def embed_dataset(
     batch_size: int = 64,
     device: str = "auto",
     restart: bool = False,
+    precision: str = "32",
     reporter: Reporter | None = None,
     cancel: CancelToken | None = None,
 ) -> Path:
-    """Embed every galaxy of `dataset` with `checkpoint` into the store `out`; returns `out`."""
+    """Embed every galaxy of `dataset` with `checkpoint` into the store `out`; returns `out`.
+    `precision` "bf16" runs the encoders under bf16 autocast (see `inference`)."""
     from astroclip_engine.models.checkpoints import file_sha256
     from astroclip_engine.models.published import load_embedding_model
 
@@ -79,7 +82,7 @@ def embed_dataset(
                          checkpoint_sha256=file_sha256(checkpoint),
                          dataset_path=str(Path(ds.path).resolve()))
         torch_device = resolve_device(device)
-        model.to(torch_device).eval()
+        prepare_model(model, torch_device, precision)
         partial = partial_path(out)
         if restart:
             partial.unlink(missing_ok=True)
@@ -94,7 +97,7 @@ def embed_dataset(
                 if cancel is not None:
                     cancel.raise_if_cancelled()
                 stop = min(n, start + batch_size)
-                batch = _embed_batch(ds, model, torch_device, start, stop)
+                batch = _embed_batch(ds, model, torch_device, start, stop, precision)
                 with _write_errors(partial, start):
                     _write_rows(f, columns, batch, start)
                     f.attrs["rows_done"] = stop  # only now do these rows count as done
@@ -143,15 +146,16 @@ def _write_errors(partial: Path, start: int) -> Iterator[None]:
 
 @torch.inference_mode()
 def _embed_batch(ds: PairedDataset, model: Any, device: torch.device, start: int,
-                 stop: int) -> dict[str, np.ndarray]:
+                 stop: int, precision: str = "32") -> dict[str, np.ndarray]:
     """Image and spectrum embeddings and the valid flags of rows start..stop (the model does
-    its own preprocessing: `models.published.EmbeddingModel`)."""
+    its own preprocessing: `models.published.EmbeddingModel`; bf16 autocast on request)."""
     rows = range(start, stop)
     images = torch.from_numpy(np.stack([ds.read_image(r) for r in rows]))
     spectra = np.stack([ds.read_spectrum(r) for r in rows])
-    return {"image": model.embed_images(images.to(device)).float().cpu().numpy(),
-            "spectrum": model.embed_spectra(torch.from_numpy(spectra).to(device)).float()
-            .cpu().numpy(),
+    with autocast(device, precision):
+        image = model.embed_images(channels_last(images.to(device)))
+        spectrum = model.embed_spectra(torch.from_numpy(spectra).to(device))
+    return {"image": image.float().cpu().numpy(), "spectrum": spectrum.float().cpu().numpy(),
             "valid": valid_spectra(spectra)}
 
 

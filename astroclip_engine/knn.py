@@ -23,27 +23,39 @@ def cosine_knn(
     """Indices (nq, k) and cosine similarities (nq, k) of the k most (or least) similar keys.
 
     Inputs must already be L2-normalised. `exclude[i]` is a key index to skip for query i
-    (e.g. the query itself), or -1. Work is blocked so memory stays O(block * N).
+    (e.g. the query itself), or -1. Work is blocked so memory stays O(block * N). Past the one
+    pass over the keys (a matrix-vector product for a single query) only an O(N) selection
+    runs, on the similarities in place: no negated or scaled copies.
     """
     n_keys = keys.shape[0]
     if k > n_keys - (1 if exclude is not None else 0):
         raise ValueError(f"k = {k} but only {n_keys} galaxies to search")
-    sign = 1.0 if largest else -1.0
     out_idx = np.empty((queries.shape[0], k), dtype=np.int64)
     out_sim = np.empty((queries.shape[0], k), dtype=np.float32)
     for start in range(0, queries.shape[0], block):
-        sims = sign * (queries[start:start + block] @ keys.T)
+        chunk = queries[start:start + block]
+        sims = (keys @ chunk[0])[None, :] if len(chunk) == 1 else chunk @ keys.T
         if exclude is not None:
-            rows = np.arange(sims.shape[0])
             ex = exclude[start:start + block]
             ok = ex >= 0
-            sims[rows[ok], ex[ok]] = -np.inf
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        part_sims = np.take_along_axis(sims, part, axis=1)
-        order = np.argsort(-part_sims, axis=1, kind="stable")
-        out_idx[start:start + block] = np.take_along_axis(part, order, axis=1)
-        out_sim[start:start + block] = sign * np.take_along_axis(part_sims, order, axis=1)
+            sims[np.flatnonzero(ok), ex[ok]] = -np.inf if largest else np.inf
+        idx, sim = _select_top_k(sims, k, largest)
+        out_idx[start:start + block], out_sim[start:start + block] = idx, sim
     return out_idx, out_sim
+
+
+def _select_top_k(sims: np.ndarray, k: int, largest: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and values of the k largest (or smallest) entries of each row, sorted
+    best first (ties keep index order)."""
+    n = sims.shape[1]
+    if largest:
+        part = np.argpartition(sims, n - k, axis=1)[:, n - k:]
+    else:
+        part = np.argpartition(sims, k - 1, axis=1)[:, :k]
+    part_sims = np.take_along_axis(sims, part, axis=1)
+    # sort by value, ties by index, as a stable sort over the full row would
+    order = np.lexsort((part, -part_sims if largest else part_sims), axis=1)
+    return np.take_along_axis(part, order, axis=1), np.take_along_axis(part_sims, order, axis=1)
 
 
 def knn_regress(

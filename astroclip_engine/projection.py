@@ -17,17 +17,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from astroclip_engine.errors import StoreError
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
 from astroclip_engine.knn import l2_normalize
+from astroclip_engine.modalities import MAP_MODALITIES, MapModality  # noqa: F401 (re-export)
 from astroclip_engine.store import EmbeddingStore, array_sha256, update_store
 
-MapModality = Literal["image", "spectrum", "joint"]
-MAP_MODALITIES: tuple[str, ...] = ("image", "spectrum", "joint")
 PCA_INIT_ABOVE = 50_000
 """Above this many points UMAP starts from PCA instead of the (slow) spectral layout."""
 
@@ -36,8 +35,9 @@ PCA_INIT_ABOVE = 50_000
 class UmapParams:
     n_neighbors: int = 15
     min_dist: float = 0.1
-    seed: int | None = 42
-    """A fixed seed makes umap-learn reproducible but single-threaded; None uses all cores."""
+    seed: int | None = None
+    """None (the default) runs umap-learn on every core (or cuML on a GPU when installed); a
+    fixed seed gives bit-reproducible maps, but umap-learn is then single-threaded (slower)."""
 
 
 @dataclass
@@ -61,16 +61,34 @@ def umap_input(store: EmbeddingStore, modality: str) -> np.ndarray:
 
 def fit_umap(x: np.ndarray, params: UmapParams) -> np.ndarray:
     """2-D UMAP coordinates of the rows of `x` (euclidean on unit vectors = cosine order)."""
-    import umap
-
     if len(x) <= params.n_neighbors:
         raise StoreError(f"UMAP with n_neighbors = {params.n_neighbors} needs more than "
                          f"{params.n_neighbors} galaxies, the store has {len(x)}")
     init = "pca" if len(x) > PCA_INIT_ABOVE else "spectral"
+    if params.seed is None and (gpu_umap := cuml_umap_class()) is not None:
+        reducer = gpu_umap(n_neighbors=params.n_neighbors, min_dist=params.min_dist,
+                           n_components=2, init="spectral")
+        return np.asarray(reducer.fit_transform(x), dtype=np.float32)
+    import umap
+
     reducer = umap.UMAP(n_neighbors=params.n_neighbors, min_dist=params.min_dist,
                         random_state=params.seed, init=init, n_components=2,
                         n_jobs=1 if params.seed is not None else -1)
     return reducer.fit_transform(x).astype(np.float32)
+
+
+def cuml_umap_class() -> Any | None:
+    """cuML's GPU UMAP when cuML is installed and a CUDA device is usable, else None (cuML is
+    an optional extra; `ASTROCLIP_UMAP_BACKEND=cpu` forces umap-learn)."""
+    import os
+
+    if os.environ.get("ASTROCLIP_UMAP_BACKEND", "auto").lower() == "cpu":
+        return None
+    try:
+        from cuml.manifold import UMAP
+    except Exception:  # not installed, or installed without a working CUDA runtime
+        return None
+    return UMAP
 
 
 def kmeans_silhouette(coords: np.ndarray, k_range: range = range(2, 11), sample: int = 4000,

@@ -3,7 +3,9 @@
 Exact search (`knn.cosine_knn`: one matmul + argpartition, at the memory-bandwidth floor) is
 the default. Above `ann_threshold` keys an hnswlib index is built once, saved beside the store
 (`<store>.<modality>.hnsw`, atomically, with a JSON sidecar naming the embeddings it indexes)
-and used for most-similar queries; its recall against exact search is measured on a sample.
+and used for most-similar queries. Its recall@16 against exact search is measured on a sample,
+and the query breadth `ef` is doubled until it reaches TARGET_RECALL (the chosen ef is saved
+with the index).
 Least-similar queries are always exact (an HNSW graph only knows near neighbours).
 """
 
@@ -22,6 +24,9 @@ from astroclip_engine.store import MODALITIES, EmbeddingStore, Modality, array_s
 
 ANN_THRESHOLD = 500_000
 """Key-set size above which an approximate (hnswlib) index is used by default."""
+TARGET_RECALL = 0.95
+"""Recall@16 the hnswlib query breadth is calibrated to (when MAX_EF allows)."""
+MAX_EF = 2048
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class SimilaritySearch:
         self._keys: dict[str, np.ndarray] = {}
         self._all: dict[str, np.ndarray] = {}
         self._ann: dict[str, object] = {}
+        self.ef: dict[str, int] = {}
         self._position = np.full(len(store), -1, dtype=np.int64)
         self._position[self.key_rows] = np.arange(len(self.key_rows))
 
@@ -145,7 +151,8 @@ class SimilaritySearch:
 
     def build_index(self, modality: Modality, *, m: int = 16, ef_construction: int = 100,
                     recall_sample: int = 200, seed: int = 0) -> float:
-        """Build (or load) the hnswlib index of one modality; returns its measured recall@10."""
+        """Build (or load) the hnswlib index of one modality, with its query breadth `ef`
+        calibrated to TARGET_RECALL; returns the measured recall@16."""
         import hnswlib
 
         keys = self.keys(modality)
@@ -153,22 +160,22 @@ class SimilaritySearch:
         fingerprint = array_sha256(keys)
         index = hnswlib.Index(space="ip", dim=keys.shape[1])
         meta = _read_json(meta_path)
-        if path.exists() and meta.get("keys_sha256") == fingerprint:
+        if path.exists() and meta.get("keys_sha256") == fingerprint and "ef" in meta:
             index.load_index(str(path), max_elements=keys.shape[0])
-            recall = float(meta["recall_at_10"])
+            recall, ef = float(meta["recall_at_16"]), int(meta["ef"])
         else:
             index.init_index(max_elements=keys.shape[0], ef_construction=ef_construction, M=m,
                              random_seed=seed)
             index.add_items(keys, np.arange(keys.shape[0]))
-            index.set_ef(self.ann_ef)
-            recall = measure_recall(index, keys, recall_sample, seed)
+            ef, recall = _calibrate_ef(index, keys, self.ann_ef, recall_sample, seed)
             with atomic_path(path) as tmp:
                 index.save_index(str(tmp))
             atomic_write_text(meta_path, json.dumps(
                 {"keys_sha256": fingerprint, "n": int(keys.shape[0]), "m": m,
-                 "ef_construction": ef_construction, "recall_at_10": recall}, indent=2))
-        index.set_ef(self.ann_ef)
-        self._ann[modality] = index
+                 "ef_construction": ef_construction, "ef": ef, "recall_at_16": recall},
+                indent=2))
+        index.set_ef(ef)
+        self._ann[modality], self.ef[modality] = index, ef
         self.recall[modality] = recall
         return recall
 
@@ -181,11 +188,23 @@ class SimilaritySearch:
             self.build_index(key)
         index = self._ann[key]
         want = k + (1 if exclude >= 0 else 0)
-        index.set_ef(max(self.ann_ef, want))  # type: ignore[attr-defined]
+        index.set_ef(max(self.ef[key], want))  # type: ignore[attr-defined]
         labels, distances = index.knn_query(q[None, :], k=want)  # type: ignore[attr-defined]
         labels, sims = labels[0].astype(np.int64), (1.0 - distances[0]).astype(np.float32)
         keep = labels != exclude
         return labels[keep][:k], sims[keep][:k]
+
+
+def _calibrate_ef(index: object, keys: np.ndarray, ef: int, sample: int, seed: int
+                  ) -> tuple[int, float]:
+    """The smallest ef (doubling from `ef`, up to MAX_EF) whose recall@16 reaches
+    TARGET_RECALL on `sample` keys, and that recall."""
+    while True:
+        index.set_ef(ef)  # type: ignore[attr-defined]
+        recall = measure_recall(index, keys, sample, seed, k=16)
+        if recall >= TARGET_RECALL or ef >= MAX_EF:
+            return ef, recall
+        ef *= 2
 
 
 def measure_recall(index: object, keys: np.ndarray, sample: int = 200, seed: int = 0,

@@ -35,18 +35,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import h5py
 import numpy as np
 
 from astroclip_engine.atomic import atomic_path
 from astroclip_engine.errors import StoreError
+from astroclip_engine.modalities import MODALITIES, Modality
 
 STORE_FORMAT = "astroclip-embeddings"
 STORE_VERSION = 1
-Modality = Literal["image", "spectrum"]
-MODALITIES: tuple[Modality, ...] = ("image", "spectrum")
 SPLIT_CODES = {"train": 0, "test": 1}
 COLUMN_KINDS = {"image": "f", "spectrum": "f", "targetid": "iu", "row": "iu", "split": "iu",
                 "redshift": "f"}

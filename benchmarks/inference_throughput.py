@@ -2,7 +2,8 @@
 
 Rows: ResNet-50 at 96 px (Stein), the small ResNet at the demo size (64 px) and at 144 px,
 spender and the small spectrum encoder on 7,781-bin spectra; each in fp32, fp32 channels-last
-(images only) and bf16 autocast (only when the CPU has native bf16: AVX512-BF16/AMX).
+(images only), bf16 autocast and, for images, bf16 autocast channels-last (what `astroclip
+embed --precision bf16` runs); bf16 only when the CPU has native bf16 (AVX512-BF16/AMX).
 `quick=True` uses batch 8, one timed pass and skips the 144 px row (about 30 s idle).
 """
 
@@ -11,22 +12,13 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 from torch import nn
 
+from astroclip_engine.inference import bf16_native
 from astroclip_engine.models.image_encoder import ResNet50Encoder, SmallResNetEncoder
 from astroclip_engine.models.spectrum_encoder import SmallSpectrumEncoder, SpenderEncoder
-
-
-def _bf16_supported() -> bool:
-    """Native bf16 on this CPU (AVX512-BF16 or AMX); emulated bf16 is many times slower."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def _rate(fn: Callable[[], torch.Tensor], batch: int, reps: int) -> float:
@@ -49,12 +41,17 @@ def _variants(model: nn.Module, x: torch.Tensor, image: bool, bf16: bool):
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 return model.forward_features(x)
         yield "bf16 autocast", run_bf16
+        if image:
+            def run_bf16_cl() -> torch.Tensor:
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    return model_cl.forward_features(x_cl)
+            yield "bf16 autocast channels_last (astroclip embed --precision bf16)", run_bf16_cl
 
 
 def run(quick: bool = False) -> list[dict]:
     """Measure every encoder/variant; rows carry items/s and the speed-up over fp32."""
     batch, reps = (8, 1) if quick else (64, 3)
-    bf16 = _bf16_supported()
+    bf16 = bf16_native(torch.device("cpu"))
     cases = [
         ("ResNet-50 (Stein)", ResNet50Encoder(), (3, 96, 96), True, "images/s"),
         ("SmallResNet", SmallResNetEncoder(), (3, 64, 64), True, "images/s"),

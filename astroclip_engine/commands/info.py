@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import zipfile
+from pathlib import Path
 from typing import Any
-
-from astroclip_engine.data.open import DEFAULT_SAMPLE, describe
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,25 +16,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("path", help="data file or folder")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--properties", metavar="CAT", help="PROVABGS table to join on TARGETID")
-    parser.add_argument("--sample", type=int, default=DEFAULT_SAMPLE, metavar="N",
-                        help=f"rows checked for zero / NaN data (default {DEFAULT_SAMPLE})")
+    parser.add_argument("--sample", type=int, default=None, metavar="N",
+                        help="rows checked for zero / NaN data (default: data.open."
+                             "DEFAULT_SAMPLE, 1000)")
     parser.add_argument("--full", action="store_true", help="check every row (slow on big files)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from astroclip_engine.models.checkpoint_info import describe_checkpoint, is_torch_checkpoint
+    from astroclip_engine.data.open import DEFAULT_SAMPLE, describe  # numpy + h5py: not for --help
     from astroclip_engine.published_embeddings import describe_embeddings, detect_embeddings
 
-    if is_torch_checkpoint(args.path):
-        info = describe_checkpoint(args.path)
+    sample = DEFAULT_SAMPLE if args.sample is None else max(args.sample, 1)
+    checkpoint = _checkpoint_info(args.path)
+    if checkpoint is not None:
+        info = checkpoint
     elif detect_embeddings(args.path):
         info = describe_embeddings(args.path)
     else:
         info = describe(args.path, properties=args.properties,
-                        sample=None if args.full else max(args.sample, 1))
+                        sample=None if args.full else sample)
     print(json.dumps(info, indent=2) if args.json else format_info(info))
     return 0
+
+
+def _checkpoint_info(path: str) -> dict[str, Any] | None:
+    """What a torch checkpoint holds, or None for any other file. The checkpoint reader
+    imports torch (~1 s), so only zip archives (torch's format) get that far."""
+    if not (Path(path).is_file() and zipfile.is_zipfile(path)):
+        return None
+    from astroclip_engine.models.checkpoint_info import describe_checkpoint, is_torch_checkpoint
+
+    return describe_checkpoint(path) if is_torch_checkpoint(path) else None
 
 
 def format_info(info: dict[str, Any], indent: int = 0) -> str:

@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from astroclip_engine.store import MODALITIES
+from astroclip_engine.modalities import MODALITIES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
 from astroclip_engine.commands._progress import add_progress_option, progress_reporter
-from astroclip_engine.data.open import open_dataset
-from astroclip_engine.data.stddev import save_spectrum_stddev, spectrum_stddev_stats
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from astroclip_engine.data.open import open_dataset
+    from astroclip_engine.data.stddev import save_spectrum_stddev, spectrum_stddev_stats
+
     dataset = open_dataset(args.data)
     try:
         result = spectrum_stddev_stats(dataset, reporter=progress_reporter(args),

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from astroclip_engine.commands._progress import add_progress_option, progress_reporter
-from astroclip_engine.projection import MAP_MODALITIES
+from astroclip_engine.modalities import MAP_MODALITIES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,8 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--modality", choices=MAP_MODALITIES, default="image")
     parser.add_argument("--n-neighbors", type=int, default=15)
     parser.add_argument("--min-dist", type=float, default=0.1)
-    parser.add_argument("--seed", type=int, default=42,
-                        help="random seed (negative: unseeded, multi-threaded)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="fix the random seed: a bit-reproducible map, but umap-learn then "
+                             "runs on one thread (slower; default: unseeded, every core)")
     parser.add_argument("--clusters", action="store_true", help="also cluster the map")
     parser.add_argument("--force", action="store_true", help="recompute even if cached")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
@@ -31,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from astroclip_engine.projection import UmapParams, project_store
 
-    params = UmapParams(args.n_neighbors, args.min_dist, None if args.seed < 0 else args.seed)
+    params = UmapParams(args.n_neighbors, args.min_dist,
+                        None if args.seed is None or args.seed < 0 else args.seed)
     result = project_store(args.store, args.modality, params, clusters=args.clusters,
                            force=args.force, reporter=progress_reporter(args))
     summary = {"store": args.store, "modality": result.modality, "n": len(result.coords),

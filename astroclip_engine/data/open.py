@@ -3,6 +3,9 @@
 Paired datasets: the AstroCLIP HDF5 release (`ReleaseDataset`), hub parquet files or folders and
 `datasets.save_to_disk` folders (`ParquetDataset`). Single objects and catalogues: DESI coadds,
 Legacy Survey cutouts and PROVABGS property tables (described, not opened as datasets).
+
+astropy (FITS) and pyarrow (parquet) are imported only when a file of their kind is met, so
+`astroclip info release.h5` starts quickly.
 """
 
 from __future__ import annotations
@@ -13,12 +16,8 @@ from typing import Any
 
 import h5py
 import numpy as np
-from astropy.io import fits
 
 from astroclip_engine.constants import N_SPECTRUM_BINS, REDSHIFT_RANGE
-from astroclip_engine.data.desi_fits import find_redrock, is_desi_coadd, read_desi_coadd
-from astroclip_engine.data.legacy_fits import NonFinitePixelsWarning, read_legacy_cutout
-from astroclip_engine.data.parquet import ParquetDataset
 from astroclip_engine.data.provabgs import PropertyTable
 from astroclip_engine.data.release import ReleaseDataset, release_groups
 from astroclip_engine.data.schema import PairedDataset
@@ -65,6 +64,10 @@ def _hdf5_kind(path: Path) -> str:
 
 
 def _fits_kind(path: Path) -> str:
+    from astropy.io import fits
+
+    from astroclip_engine.data.desi_fits import is_desi_coadd
+
     with reading(path, expected="a FITS file"), fits.open(path, memmap=False) as hdul:
         if is_desi_coadd(hdul):
             return "desi-coadd"
@@ -88,6 +91,8 @@ def open_dataset(path: str | Path, properties: str | Path | None = None) -> Pair
     if kind == "hdf5-release":
         return ReleaseDataset(path, properties)
     if kind in ("parquet", "arrow"):
+        from astroclip_engine.data.parquet import ParquetDataset
+
         return ParquetDataset(path, properties)
     raise DataFormatError(path, f"is a {kind}, not a paired image + spectrum dataset "
                           "(expected an HDF5 release, parquet or save_to_disk folder)")
@@ -177,6 +182,8 @@ def _quality_counts(dataset: PairedDataset, sample: int | None, block: int = 128
 
 
 def _describe_coadd(path: Path) -> dict[str, Any]:
+    from astroclip_engine.data.desi_fits import find_redrock, read_desi_coadd
+
     samples = read_desi_coadd(path)
     redrock = find_redrock(path)
     return {
@@ -193,6 +200,10 @@ def _describe_coadd(path: Path) -> dict[str, Any]:
 
 
 def _describe_cutout(path: Path) -> dict[str, Any]:
+    from astropy.io import fits
+
+    from astroclip_engine.data.legacy_fits import NonFinitePixelsWarning, read_legacy_cutout
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NonFinitePixelsWarning)
         sample = read_legacy_cutout(path)

@@ -175,13 +175,29 @@ def _read_columns(path: Path) -> dict[str, np.ndarray]:
 
 
 def _load_table(path: Path) -> dict[str, np.ndarray]:
-    """All columns by name: astropy's table reader, or one HDF5 dataset per column."""
+    """All columns by name: one HDF5 dataset per column, a single plain compound table (what
+    astropy writes, read with h5py alone: importing astropy costs ~0.4 s), or astropy's reader."""
     if h5py.is_hdf5(path):
         with h5py.File(path, "r") as f:
             item = f.get("TARGETID")
             if isinstance(item, h5py.Dataset) and item.dtype.names is None:
                 return {name: obj[()] for name, obj in f.items() if isinstance(obj, h5py.Dataset)}
+            compound = _plain_compound_table(f)
+            if compound is not None:
+                return compound
     from astropy.table import Table
 
     table = Table.read(path)
     return {name: table[name] for name in table.colnames}
+
+
+def _plain_compound_table(f: h5py.File) -> dict[str, np.ndarray] | None:
+    """The columns of the file's only top-level compound dataset with a TARGETID field, unless
+    it carries astropy masks (`<name>.mask` fields), which only astropy's reader applies."""
+    tables = [obj for obj in f.values() if isinstance(obj, h5py.Dataset)
+              and obj.dtype.names is not None and "TARGETID" in obj.dtype.names]
+    if len(tables) != 1 or tables[0].ndim != 1 or \
+            any(name.endswith(".mask") for name in tables[0].dtype.names):
+        return None
+    data = tables[0][()]
+    return {name: data[name] for name in data.dtype.names}

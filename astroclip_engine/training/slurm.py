@@ -27,6 +27,7 @@ from astroclip_engine.atomic import atomic_write_text
 from astroclip_engine.errors import ConfigError
 
 SCRIPT_NAME = "submit.sbatch"
+EMBED_SCRIPT_NAME = "embed.sbatch"
 TIME_PATTERN = re.compile(r"^(\d+-)?\d{1,3}:\d{2}:\d{2}$")
 
 
@@ -63,9 +64,12 @@ def astroclip_command() -> list[str]:
 
 
 def sbatch_script(run_dir: Path, options: SlurmOptions, train_args: Sequence[str],
-                  command: Sequence[str] | None = None) -> str:
+                  command: Sequence[str] | None = None,
+                  embed_args: Sequence[str] | None = None) -> str:
     """The text of the batch script; `train_args` are the `astroclip train` options to pass
-    (without --out/--resume/--devices/--num-nodes/--progress, which the script sets)."""
+    (without --out/--resume/--devices/--num-nodes/--progress, which the script sets). With
+    `embed_args` (`astroclip embed` options without --devices/--num-nodes) the job embeds
+    instead: one DDP rank per GPU, resuming its shard when requeued."""
     options.check()
     run_dir = Path(run_dir).resolve()
     lines = [
@@ -90,23 +94,30 @@ def sbatch_script(run_dir: Path, options: SlurmOptions, train_args: Sequence[str
         "#SBATCH --requeue",
         f"#SBATCH --signal=USR1@{options.warn_seconds}",
         "",
-        "# Written by `astroclip slurm`. Every (re)start resumes from checkpoints/last.ckpt.",
+        "# Written by `astroclip slurm`. Every (re)start resumes "
+        + ("its shard in OUT.parts/." if embed_args is not None
+           else "from checkpoints/last.ckpt."),
         "set -euo pipefail",
         'echo "job ${SLURM_JOB_ID} restart ${SLURM_RESTART_COUNT:-0} on ${SLURM_JOB_NODELIST}"',
         "",
     ]
-    train = [*(command or astroclip_command()), "train", *train_args,
-             "--out", str(run_dir), "--resume", "--progress", "none",
-             "--devices", str(options.gpus_per_node), "--num-nodes", str(options.nodes)]
-    lines.append("srun " + " ".join(shlex.quote(part) for part in train))
+    ranks = ["--devices", str(options.gpus_per_node), "--num-nodes", str(options.nodes)]
+    if embed_args is not None:
+        job = [*(command or astroclip_command()), "embed", *embed_args, *ranks]
+    else:
+        job = [*(command or astroclip_command()), "train", *train_args,
+               "--out", str(run_dir), "--resume", "--progress", "none", *ranks]
+    lines.append("srun " + " ".join(shlex.quote(part) for part in job))
     return "\n".join(lines) + "\n"
 
 
 def write_sbatch(run_dir: str | Path, options: SlurmOptions, train_args: Sequence[str],
-                 command: Sequence[str] | None = None) -> Path:
-    """Write RUN_DIR/submit.sbatch atomically; returns its path."""
-    path = Path(run_dir) / SCRIPT_NAME
-    atomic_write_text(path, sbatch_script(Path(run_dir), options, train_args, command))
+                 command: Sequence[str] | None = None,
+                 embed_args: Sequence[str] | None = None) -> Path:
+    """Write RUN_DIR/submit.sbatch (embed.sbatch with `embed_args`) atomically; returns it."""
+    path = Path(run_dir) / (EMBED_SCRIPT_NAME if embed_args is not None else SCRIPT_NAME)
+    atomic_write_text(path, sbatch_script(Path(run_dir), options, train_args, command,
+                                          embed_args))
     path.chmod(0o755)
     return path
 

@@ -71,3 +71,26 @@ def test_missing_required_column_and_corrupt_file(tmp_path):
     bad.write_bytes(b"SIMPLE  = garbage" * 10)
     with pytest.raises(DataFormatError, match="PROVABGS"):
         PropertyTable.read(bad)
+
+
+def test_astropy_hdf5_table_read_without_astropy_matches_astropy(tmp_path, monkeypatch):
+    """A plain astropy-written HDF5 table is read with h5py alone (fast start-up), with the
+    same result as astropy's reader; a masked table still goes through astropy (mask applied)."""
+    from astroclip_engine.data import provabgs
+
+    plain = tmp_path / "plain.hdf5"
+    _table().write(plain, path="data", serialize_meta=True)
+    fast = PropertyTable.read(plain).join(np.array([7, 5, 3]))
+    monkeypatch.setattr(provabgs, "_plain_compound_table", lambda f: None)
+    slow = PropertyTable.read(plain).join(np.array([7, 5, 3]))
+    monkeypatch.undo()
+    for name in slow:
+        np.testing.assert_array_equal(fast[name], slow[name])
+
+    masked = tmp_path / "masked.hdf5"
+    table = Table(_table(), masked=True)
+    table["PROVABGS_LOGMSTAR_BF"].mask = [True, False, False, False, False, False]
+    table.write(masked, path="data", serialize_meta=True)
+    with h5py.File(masked) as f:
+        assert provabgs._plain_compound_table(f) is None
+    assert 5 not in PropertyTable.read(masked).targetids  # masked log M* fails the cut

@@ -180,3 +180,27 @@ def test_cli_search(store_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "similarity" in capsys.readouterr().out
     assert main(["search", str(store_path), "--targetid", "5", "--k", "3"]) == 2
     assert "TARGETID 5 is not in this store" in capsys.readouterr().err
+
+
+def test_ann_query_breadth_is_doubled_until_the_target_recall(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    from astroclip_engine import search as search_module
+
+    recalls = iter([0.5, 0.8, 0.96])
+    seen: list[int] = []
+
+    def fake_recall(index, keys, sample=200, seed=0, k=10):
+        seen.append(index.ef)
+        return next(recalls)
+
+    monkeypatch.setattr(search_module, "measure_recall", fake_recall)
+    path = make_store(tmp_path / "big.h5", n=1200, dim=8)
+    with EmbeddingStore(path) as store:
+        search = SimilaritySearch(store, ann_threshold=1000, ann_ef=32)
+        assert search.build_index("image") == 0.96
+        assert seen == [32, 64, 128] and search.ef["image"] == 128
+    with EmbeddingStore(path) as store:  # the calibrated ef is saved with the index
+        again = SimilaritySearch(store, ann_threshold=1000)
+        again.build_index("image")
+        assert again.ef["image"] == 128 and again.recall["image"] == 0.96

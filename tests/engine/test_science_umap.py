@@ -94,3 +94,27 @@ def test_joint_input_cancel_and_errors(tmp_path: Path) -> None:
         project_store(path, "image", UmapParams(n_neighbors=50))
     with EmbeddingStore(path) as store:
         assert store.umap("joint") is None  # nothing half-written
+
+
+def test_unseeded_by_default_seeded_is_reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default map uses every core (no random_state); --seed gives bit-identical maps on
+    one thread; cuML is only an optional extra."""
+    import umap
+
+    seen: list[dict[str, object]] = []
+    real = umap.UMAP
+
+    def spy(**kwargs: object) -> object:
+        seen.append(kwargs)
+        return real(**kwargs)
+
+    x = blobs(n_per=60)
+    monkeypatch.setattr(umap, "UMAP", spy)
+    monkeypatch.setenv("ASTROCLIP_UMAP_BACKEND", "cpu")
+    assert projection.cuml_umap_class() is None
+    projection.fit_umap(x, UmapParams(n_neighbors=10))
+    assert seen[-1]["random_state"] is None and seen[-1]["n_jobs"] == -1
+    first = projection.fit_umap(x, UmapParams(n_neighbors=10, seed=7))
+    assert seen[-1]["random_state"] == 7 and seen[-1]["n_jobs"] == 1
+    np.testing.assert_array_equal(first, projection.fit_umap(x, UmapParams(n_neighbors=10,
+                                                                           seed=7)))

@@ -37,6 +37,27 @@ def test_script_has_resources_requeue_and_the_matching_train_command(tmp_path: P
     assert "--resume" in argv
 
 
+def test_slurm_embed_script_runs_data_parallel_embed(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    """`astroclip slurm --embed CKPT`: one `astroclip embed` DDP rank per GPU on every node."""
+    checkpoint, data = tmp_path / "model.ckpt", tmp_path / "data.h5"
+    checkpoint.write_bytes(b"x")
+    code = main(["slurm", "--out", str(tmp_path / "run"), "--nodes", "3", "--gpus-per-node",
+                 "4", "--time", "02:00:00", "--data", str(data), "--embed", str(checkpoint),
+                 "--batch-size", "256"])
+    assert code == 0 and "embed.sbatch" in capsys.readouterr().out
+    text = (tmp_path / "run" / "embed.sbatch").read_text()
+    assert "#SBATCH --ntasks-per-node=4" in text.splitlines() and "--requeue" in text
+    argv = shlex.split(next(line for line in text.splitlines() if line.startswith("srun ")))
+    assert "embed" in argv and "train" not in argv and "--resume" not in argv
+    for flag, value in (("--devices", "4"), ("--num-nodes", "3"), ("--batch-size", "256"),
+                        ("--checkpoint", str(checkpoint.resolve())), ("--accelerator", "gpu"),
+                        ("--out", str((tmp_path / "run" / "embeddings.h5").resolve()))):
+        assert argv[argv.index(flag) + 1] == value
+    assert main(["slurm", "--out", str(tmp_path / "run"), "--gpus-per-node", "1", "--time",
+                 "01:00:00", "--data", str(data), "--embed", str(tmp_path / "none.ckpt")]) == 2
+
+
 @pytest.mark.parametrize("bad", [{"time": "12h"}, {"nodes": 0}, {"gpus_per_node": 0}])
 def test_bad_options_are_refused(bad: dict) -> None:
     options = {"nodes": 1, "gpus_per_node": 1, "time": "01:00:00", **bad}

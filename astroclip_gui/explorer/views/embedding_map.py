@@ -5,7 +5,8 @@ from a pre-built table, never recoloured on interaction; hover/selection/neighbo
 galaxy live on overlay items; picking is a cKDTree query throttled to one per 40 ms (the tree
 is built in a background thread when the data arrive). Above DENSITY_THRESHOLD visible points
 the base layer gives way to a density image coloured like the points (one drawImage instead
-of 100k+ pixmap fragments a frame).
+of 100k+ pixmap fragments a frame), drawn from a `DensityPyramid` built once per data set (a
+frame no longer bins every point).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scipy.spatial import cKDTree
 from astroclip_gui.explorer.selection import SelectMode
 from astroclip_gui.explorer.views.colour_table import BrushTable, Quantised, quantise
 from astroclip_gui.explorer.views.density import density_rgba
+from astroclip_gui.explorer.views.density_pyramid import DensityPyramid
 from astroclip_gui.explorer.views.map_viewbox import PAN, MapViewBox
 from astroclip_gui.explorer.views.table_scatter import TableScatterItem
 
@@ -28,6 +30,7 @@ DENSITY_THRESHOLD = 100_000  # visible points above which auto mode shows the de
 HOVER_INTERVAL_MS = 40
 PICK_RADIUS_PX = 8.0
 _TREE_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-kdtree")
+_PYRAMID_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-density")
 
 
 class EmbeddingMapView(pg.GraphicsLayoutWidget):
@@ -77,6 +80,8 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         self.quantised: Quantised | None = None
         self._label = ""
         self._tree: Future[cKDTree] | None = None
+        self._pyramid: DensityPyramid | None = None
+        self._pyramid_job: Future[None] | None = None
         self._selection = np.empty(0, dtype=np.int64)
         self._hovered = -1
         self._hover_pos: QPointF | None = None
@@ -95,6 +100,9 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         self.xy = np.ascontiguousarray(xy, dtype=np.float32)
         self._x, self._y = np.ascontiguousarray(self.xy[:, 0]), np.ascontiguousarray(self.xy[:, 1])
         self._tree = _TREE_BUILDER.submit(cKDTree, self.xy) if len(self.xy) else None
+        self._pyramid = None  # built off the GUI thread; frames bin every point until then
+        self._pyramid_job = _PYRAMID_BUILDER.submit(self._build_pyramid, self._x, self._y) \
+            if len(self.xy) > self.density_threshold else None
         self.values, self.categorical = np.asarray(values), categorical
         self._selection = np.empty(0, dtype=np.int64)
         self._recolour(label)
@@ -211,8 +219,22 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         self.density.setOpacity(base)
         self.selected.setOpacity(self.opacity)
 
+    def _build_pyramid(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Worker: the density pyramid of (x, y), used once built unless new data came."""
+        pyramid = DensityPyramid(x, y)
+        if self._x is x:
+            self._pyramid = pyramid
+        pyramid.index_points()
+
+    def wait_for_density_cache(self, timeout_s: float = 60.0) -> None:
+        """Block until the density pyramid of the current data is built (benchmarks, tests)."""
+        if self._pyramid_job is not None:
+            self._pyramid_job.result(timeout=timeout_s)
+
     def visible_count(self) -> int:
         (x0, x1), (y0, y1) = self.viewbox.viewRange()
+        if self._pyramid is not None:
+            return self._pyramid.visible_count((x0, x1), (y0, y1))
         x, y = self._x, self._y
         return int(np.count_nonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)))
 
@@ -238,8 +260,14 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         bin_px = max(self.point_size, 2.0)
         shape = (math.ceil(max(rect.height(), 1.0) / bin_px),
                  math.ceil(max(rect.width(), 1.0) / bin_px))
-        image = density_rgba(self._x, self._y, self.quantised.codes,
-                             self.table.rgba(self.quantised), (x0, x1), (y0, y1), shape)
+        codes, colours = self.quantised.codes, self.table.rgba(self.quantised)
+        pyramid = self._pyramid
+        if pyramid is not None and pyramid.finest_cell_fits((x0, x1), (y0, y1), shape):
+            image = pyramid.rgba(codes, colours, (x0, x1), (y0, y1), shape)
+        else:
+            subset = pyramid.visible_points((x0, x1), (y0, y1)) if pyramid else None
+            image = density_rgba(self._x, self._y, codes, colours, (x0, x1), (y0, y1), shape,
+                                 subset=subset)
         self.density.setImage(image, autoLevels=False)
         self.density.setRect(x0, y0, x1 - x0, y1 - y0)
 

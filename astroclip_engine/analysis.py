@@ -25,9 +25,9 @@ class PipelineStep:
 
 
 def analysis_steps(checkpoint: Path, data: Path | str, store: Path,
-                   evaluation: Path) -> list[PipelineStep]:
+                   evaluation: Path, evaluate_args: tuple[str, ...] = ()) -> list[PipelineStep]:
     """Embed `data` with `checkpoint` into `store`, map it (UMAP + clusters) and evaluate it
-    into the `evaluation` folder."""
+    into the `evaluation` folder (`evaluate_args`: extra `astroclip evaluate` flags)."""
     return [
         PipelineStep("embeddings", store.exists,
                      lambda: ["embed", "--checkpoint", str(checkpoint), "--data", str(data),
@@ -36,7 +36,8 @@ def analysis_steps(checkpoint: Path, data: Path | str, store: Path,
                        lambda m=m: ["umap", str(store), "--modality", m, "--clusters"])
           for m in EXPLORER_MAPS],
         PipelineStep("evaluation", lambda: (evaluation / "report.json").exists(),
-                     lambda: ["evaluate", str(store), "--out", str(evaluation)]),
+                     lambda: ["evaluate", str(store), "--out", str(evaluation),
+                              *evaluate_args]),
     ]
 
 

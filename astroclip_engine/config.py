@@ -13,9 +13,12 @@ from astroclip_engine.errors import ConfigError
 from astroclip_engine.resources import resource_path
 
 ImageEncoderName = Literal["resnet50", "resnet_small"]
-SpectrumEncoderName = Literal["spender", "spender_small"]
+SpectrumEncoderName = Literal["spender", "spender_small", "specformer", "specformer_small"]
+SPECTRUM_ENCODERS: tuple[str, ...] = ("spender", "spender_small", "specformer", "specformer_small")
 ModelFamily = Literal["astroclip", "astroclip-v2"]
 OptimizerName = Literal["adam", "adamw"]
+TaskName = Literal["align", "pretrain_spectrum"]
+TASKS: tuple[str, ...] = ("align", "pretrain_spectrum")
 EMBEDDING_DIMS: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512)
 
 
@@ -47,6 +50,9 @@ class ModelConfig:
     specformer_width: int | None = None
     specformer_layers: int | None = None
     specformer_heads: int | None = None
+    task: TaskName = "align"
+    """"align": contrastive image-spectrum training (`astroclip train`); "pretrain_spectrum":
+    masked spectrum modelling of the spectrum encoder alone (`astroclip pretrain`)."""
 
 
 @dataclass(frozen=True)
@@ -184,8 +190,14 @@ def _check_config(config: RunConfig) -> None:
     m, d, o, t = config.model, config.data, config.optim, config.trainer
     if m.image_encoder not in ("resnet50", "resnet_small"):
         fail("model.image_encoder", "'resnet50' or 'resnet_small'", m.image_encoder)
-    if m.spectrum_encoder not in ("spender", "spender_small"):
-        fail("model.spectrum_encoder", "'spender' or 'spender_small'", m.spectrum_encoder)
+    if m.spectrum_encoder not in SPECTRUM_ENCODERS:
+        fail("model.spectrum_encoder", " or ".join(map(repr, SPECTRUM_ENCODERS)),
+             m.spectrum_encoder)
+    if m.task not in TASKS:
+        fail("model.task", " or ".join(map(repr, TASKS)), m.task)
+    if m.task == "pretrain_spectrum" and not m.spectrum_encoder.startswith("specformer"):
+        fail("model.spectrum_encoder", "a SpecFormer ('specformer' or 'specformer_small') for "
+             "masked spectrum pretraining", m.spectrum_encoder)
     positive_int("model.embedding_dim", m.embedding_dim)
     if m.family not in ("astroclip", "astroclip-v2"):
         fail("model.family", "'astroclip' or 'astroclip-v2'", m.family)

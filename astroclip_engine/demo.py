@@ -1,4 +1,5 @@
-"""The built-in demo project: mock survey -> spectrum std -> demo-cpu training -> embeddings ->
+"""The built-in demo project: mock survey -> spectrum std -> demo-cpu alignment (or, with
+`pretrain=True`, SpecFormer pretraining then demo-pretrained alignment) -> embeddings ->
 UMAP + clusters -> evaluation -> project.yaml. Each step is the same `astroclip` command a user
 would run; a step whose output exists is skipped, so a second run opens at once and an
 interrupted run resumes where it stopped."""
@@ -39,8 +40,15 @@ class DemoLayout:
         return self.root / "data" / "spectrum_stddev.npy"
 
     @property
+    def pretrain_run(self) -> RunDir:
+        return RunDir(self.root / "runs" / "pretrain-spectrum")
+
+    pretrain: bool = False
+    """Pretrain the spectrum encoder first (the pretrain-then-align recipe)."""
+
+    @property
     def run(self) -> RunDir:
-        return RunDir(self.root / "runs" / "demo-cpu")
+        return RunDir(self.root / "runs" / ("demo-pretrained" if self.pretrain else "demo-cpu"))
 
     @property
     def store(self) -> Path:
@@ -57,27 +65,39 @@ DemoStep = PipelineStep
 def demo_steps(layout: DemoLayout, n: int, image_size: int, max_epochs: int | None
                ) -> list[DemoStep]:
     """The pipeline, in order, as CLI invocations."""
-    run = layout.run
-    train_argv = ["train", "--data", str(layout.dataset), "--preset", "demo-cpu",
-                  "--stddev", str(layout.stddev), "--out", str(run.path), "--progress", "bar"]
+    run, pretrain = layout.run, layout.pretrain_run
+    pretrain_argv = ["pretrain", "--modality", "spectrum", "--data", str(layout.dataset),
+                     "--stddev", str(layout.stddev), "--out", str(pretrain.path),
+                     "--progress", "bar"]
+    train_argv = ["train", "--data", str(layout.dataset), "--stddev", str(layout.stddev),
+                  "--out", str(run.path), "--progress", "bar", "--preset"]
+    train_argv += (["demo-pretrained", "--spectrum-checkpoint", str(pretrain.best_checkpoint)]
+                   if layout.pretrain else ["demo-cpu"])
     if max_epochs is not None:
         train_argv += ["--max-epochs", str(max_epochs)]
+        pretrain_argv += ["--max-epochs", str(max_epochs)]
 
-    def training_done() -> bool:
-        return run.read_status().state == "finished" and run.best_checkpoint.exists()
+    def finished(run_dir: RunDir) -> Callable[[], bool]:
+        return lambda: (run_dir.read_status().state == "finished"
+                        and run_dir.best_checkpoint.exists())
 
-    def train_args() -> list[str]:
+    def resumable(run_dir: RunDir, argv: list[str]) -> Callable[[], list[str]]:
         # an interrupted run continues from its last checkpoint
-        return [*train_argv, "--resume"] if run.last_checkpoint.exists() else train_argv
+        return lambda: [*argv, "--resume"] if run_dir.last_checkpoint.exists() else argv
 
+    pretrain_steps = [DemoStep("spectrum pretraining", finished(pretrain),
+                               resumable(pretrain, pretrain_argv))] if layout.pretrain else []
+    alone = ("--pretrained-spectrum", str(pretrain.best_checkpoint)) if layout.pretrain else ()
     return [
         DemoStep("mock survey", layout.dataset.exists,
                  lambda: ["mock", str(layout.dataset), "--n", str(n), "--seed", str(DEMO_SEED),
                           "--size", str(image_size)]),
         DemoStep("spectrum std", layout.stddev.exists,
                  lambda: ["stddev", str(layout.dataset), "--out", str(layout.stddev)]),
-        DemoStep("training", training_done, train_args),
-        *analysis_steps(run.best_checkpoint, layout.dataset, layout.store, layout.evaluation),
+        *pretrain_steps,
+        DemoStep("training", finished(run), resumable(run, train_argv)),
+        *analysis_steps(run.best_checkpoint, layout.dataset, layout.store, layout.evaluation,
+                        alone),
     ]
 
 
@@ -90,12 +110,14 @@ def build_demo_project(
     cancel: CancelToken | None = None,
     *,
     run_command: Callable[[Sequence[str]], int],
+    pretrain: bool = False,
 ) -> Project:
     """Build (or finish building) the demo project in `root` and return it; `run_command`
-    runs one `astroclip` command (the CLI passes its own `main`) and returns its exit code."""
+    runs one `astroclip` command (the CLI passes its own `main`) and returns its exit code.
+    `pretrain` adds the SpecFormer pretraining step before the alignment."""
     report = reporter or null_reporter
     run = run_command
-    layout = DemoLayout(Path(root).expanduser().resolve())
+    layout = DemoLayout(Path(root).expanduser().resolve(), pretrain=pretrain)
     layout.root.mkdir(parents=True, exist_ok=True)
     steps = demo_steps(layout, n, image_size, max_epochs)
     for number, step in enumerate(steps):

@@ -19,14 +19,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--n", type=int, default=DEMO_GALAXIES, help="number of mock galaxies")
     parser.add_argument("--size", type=int, default=DEMO_IMAGE_SIZE, help="image side (pixels)")
     parser.add_argument("--max-epochs", type=int, default=None,
-                        help="override the demo-cpu preset's epochs")
+                        help="override the preset's epochs")
+    parser.add_argument("--pretrain", action="store_true",
+                        help="pretrain the spectrum encoder (SpecFormer) before aligning "
+                        "(slower, and so far no better on the demo: see docs/pretraining.md)")
     add_progress_option(parser, default="none")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     project = build_demo_project(args.project, n=args.n, image_size=args.size,
-                                 max_epochs=args.max_epochs,
+                                 max_epochs=args.max_epochs, pretrain=args.pretrain,
                                  reporter=progress_reporter(args), run_command=args.engine_main)
     print(f"demo project ready: {project.root / 'project.yaml'}")
     return 0

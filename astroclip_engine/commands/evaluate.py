@@ -26,6 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-image-baseline", action="store_true",
                         help="skip the supervised CNN on raw images")
     parser.add_argument("--no-few-shot", action="store_true", help="skip the few-shot MLP")
+    parser.add_argument("--pretrained-spectrum", metavar="CKPT",
+                        help="also evaluate this `astroclip pretrain` encoder alone (frozen)")
     parser.add_argument("--json", action="store_true", help="print report.json on stdout")
     add_progress_option(parser)
     parser.set_defaults(func=run)
@@ -45,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         result = evaluate_store(args.store, args.out, properties=args.properties, k=args.k,
                                 k_weighted=args.k_weighted, few_shot_mlp=not args.no_few_shot,
                                 image_baseline_cnn=not args.no_image_baseline,
+                                pretrained_spectrum=args.pretrained_spectrum,
                                 reporter=reporter)
         text = Path(args.out, "report.md").read_text()
     else:

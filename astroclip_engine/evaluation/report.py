@@ -39,15 +39,19 @@ def evaluate_store(
     photometry_mlp: bool = True,
     baseline: BaselineConfig | None = None,
     make_plots: bool = True,
+    pretrained_spectrum: str | Path | None = None,
     reporter: Reporter | None = None,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
-    """Evaluate one store; returns the report dictionary written to report.json."""
+    """Evaluate one store; returns the report dictionary written to report.json.
+    `pretrained_spectrum`: an `astroclip pretrain` checkpoint, evaluated alone (frozen) too."""
     report = reporter or null_reporter
     out_dir = Path(out_dir)
     with EmbeddingStore(store_path) as store:
         data = load_eval_data(store, properties)
         info = store.info
+        targetids = store.targetids[data.rows]
+        dataset_rows = store.rows[data.rows]
     result: dict[str, Any] = {
         "store": str(store_path), "embedding_dim": info.embedding_dim,
         "checkpoint": info.checkpoint, "checkpoint_sha256": info.checkpoint_sha256,
@@ -63,6 +67,16 @@ def evaluate_store(
     report(Progress("retrieval", 0, 1))
     result["retrieval"] = retrieval(data, cancel)
     report(Progress("retrieval", 1, 1))
+    result["encoder_alone"] = []
+    if pretrained_spectrum is not None:
+        from astroclip_engine.evaluation.encoder_alone import (
+            encoder_alone_rows,
+            specformer_features,
+        )
+
+        features = specformer_features(pretrained_spectrum, data.dataset_path, dataset_rows)
+        result["encoder_alone"] = encoder_alone_rows(features, data, "SpecFormer alone", k)
+    result["morphology"] = _morphology(data, targetids)
     base, notes = _baselines(data, image_baseline_cnn, photometry_mlp, baseline, reporter, cancel)
     result["baselines"] = [p.summary() for p in base]
     result["baseline_notes"] = notes
@@ -92,6 +106,26 @@ def _baselines(data: EvalData, cnn: bool, photometry: bool, config: BaselineConf
     if dataset is not None:
         dataset.close()
     return out, notes
+
+
+def _morphology(data: EvalData, targetids: Any) -> list[dict[str, Any]]:
+    """Morphology accuracies when the dataset is a mock with MORPH_CLASS labels, else []."""
+    from astroclip_engine.data.mock import mock_properties_path
+    from astroclip_engine.errors import DataFormatError
+    from astroclip_engine.evaluation.morphology import morphology_rows, read_morphology
+
+    if not data.dataset_path:
+        return []
+    table = mock_properties_path(data.dataset_path)
+    if not table.exists():
+        return []
+    try:
+        labels = read_morphology(table, targetids)
+    except DataFormatError as exc:
+        log.info("no morphology evaluation: %s", exc)
+        return []
+    return morphology_rows({"image": data.image, "spectrum": data.spectrum}, labels,
+                           data.train, data.test)
 
 
 def _open_dataset(path: str, notes: list[str]) -> Any:
@@ -188,9 +222,17 @@ def markdown(result: dict[str, Any]) -> str:
         f"- test galaxies skipped for lack of a value: {skipped}\n",
         "## Zero-shot k-NN regression (R^2)\n", r2_table(result["zero_shot"]),
         "## Few-shot MLP [64, 64] (R^2)\n", r2_table(result["few_shot"]),
+        "## Pretrained encoders alone, frozen (zero-shot R^2)\n",
+        r2_table(result.get("encoder_alone", [])),
         "## Supervised baselines (R^2)\n", r2_table(result["baselines"]),
     ]
     parts += [f"- {note}" for note in result.get("baseline_notes", [])]
+    if result.get("morphology"):
+        parts += ["\n## Morphology classification (MORPH_CLASS, test split)\n",
+                  "| embeddings | k-NN (k = 16) | few-shot (10 per class) | majority class |",
+                  "|---|---|---|---|"]
+        parts += [f"| {m['features']} | {m['knn']:.3f} | {m['few_shot_10']:.3f} | "
+                  f"{m['majority']:.3f} |" for m in result["morphology"]]
     parts += ["\n## Cross-modal retrieval (test split)\n",
               "| direction | top-1 | top-10 | median rank | n |", "|---|---|---|---|---|"]
     parts += [f"| {d} | {m['top1']:.3f} | {m['top10']:.3f} | {m['median_rank']:.0f} | {m['n']} |"

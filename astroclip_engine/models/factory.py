@@ -44,17 +44,23 @@ def build_model(config: ModelConfig) -> AstroCLIP:
 
 
 def load_pretrained(config: ModelConfig) -> AstroCLIP:
-    """An AstroCLIP for training: the Stein ResNet-50 (`config.image_checkpoint`) and spender
-    (`config.spectrum_checkpoint`) encoders when named, fresh ones otherwise; for
-    "astroclip-v2" the AstroDINO and SpecFormer backbones under fresh heads."""
+    """An AstroCLIP for training: the Stein ResNet-50 (`config.image_checkpoint`) and spender or
+    pretrained SpecFormer (`config.spectrum_checkpoint`) encoders when named, fresh ones
+    otherwise; for "astroclip-v2" the AstroDINO and SpecFormer backbones under fresh heads."""
     if config.family == "astroclip-v2":
         from astroclip_engine.models.v2.build import load_v2
 
         return load_v2(config)  # type: ignore[return-value]
     image = _encoder(config, "image", "resnet50", "a Stein ResNet-50", build_image_encoder,
                      load_stein_image_encoder)
-    spectrum = _encoder(config, "spectrum", "spender", "spender", build_spectrum_encoder,
-                        load_spender_encoder)
+    if config.spectrum_checkpoint and config.spectrum_encoder.startswith("specformer"):
+        # a checkpoint of `astroclip pretrain --modality spectrum`
+        from astroclip_engine.models.specformer_checkpoint import load_pretrained_specformer
+
+        spectrum = load_pretrained_specformer(config.spectrum_checkpoint, config.spectrum_encoder)
+    else:
+        spectrum = _encoder(config, "spectrum", "spender", "spender", build_spectrum_encoder,
+                            load_spender_encoder)
     return AstroCLIP(config, image, spectrum)
 
 

@@ -12,8 +12,6 @@ representation, before spender's latent MLP.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 from torch import Tensor, nn
 
@@ -108,10 +106,16 @@ class SmallSpectrumEncoder(_AttentionConvEncoder):
         return self.forward_features(x)
 
 
-def build_spectrum_encoder(name: Literal["spender", "spender_small"]) -> nn.Module:
-    """A freshly initialised spectrum encoder by its config name."""
+def build_spectrum_encoder(name: str) -> nn.Module:
+    """A freshly initialised spectrum encoder by its config name (SpecFormers: see
+    `models.specformer`)."""
+    if name.startswith("specformer"):
+        from astroclip_engine.models.specformer import build_specformer
+
+        return build_specformer(name)
     if name == "spender":
         return SpenderEncoder()
     if name == "spender_small":
         return SmallSpectrumEncoder()
-    raise ConfigError(f"unknown spectrum encoder {name!r}; expected 'spender' or 'spender_small'")
+    raise ConfigError(f"unknown spectrum encoder {name!r}; expected 'spender', 'spender_small', "
+                      "'specformer' or 'specformer_small'")

@@ -207,8 +207,7 @@ def _fit(config: RunConfig, rd: RunDir, checkpoint: Path | None, recorder: RunRe
     L.seed_everything(config.trainer.seed, workers=True, verbose=False)
     datamodule = PairedDataModule.from_config(config)
     datamodule.setup("fit")  # a dataset without valid pairs fails here, before any training
-    module = AstroCLIPModule(config, spectrum_stddev=_load_stddev(config),
-                             model=load_pretrained(config.model))
+    module = build_module(config, _load_stddev(config))
     progress = ProgressCallback(recorder, every_n_steps=config.trainer.log_every_n_steps)
     stopper = GracefulStop(rd.last_checkpoint, cancel)
     # Two savers: Lightning's save_last only writes last.ckpt when a top-k checkpoint was saved.
@@ -241,6 +240,15 @@ def _fit(config: RunConfig, rd: RunDir, checkpoint: Path | None, recorder: RunRe
     trainer.fit(module, datamodule=datamodule,
                 ckpt_path=str(checkpoint) if checkpoint is not None else None)
     return stopper
+
+
+def build_module(config: RunConfig, stddev: Any) -> L.LightningModule:
+    """The LightningModule of the run's task: alignment, or pretraining (`astroclip pretrain`)."""
+    if config.model.task == "pretrain_spectrum":
+        from astroclip_engine.training.pretrain_module import SpectrumPretrainModule
+
+        return SpectrumPretrainModule(config, spectrum_stddev=stddev)
+    return AstroCLIPModule(config, spectrum_stddev=stddev, model=load_pretrained(config.model))
 
 
 def _plugins(on_saved: Any) -> list[Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMainWindow, QMenu
 
 from astroclip_gui.engine_process import EngineJobs
 from astroclip_gui.training.analysis import AnalysisQueue
@@ -79,6 +79,16 @@ class TrainingController(QObject):
         self.wizard.show()
         return self.wizard
 
+    def new_pretraining(self) -> QDialog:
+        """Open the pretraining dialog (`astroclip pretrain`); starting it launches the run."""
+        from astroclip_gui.training.pretrain_dialog import PretrainDialog
+
+        dialog = PretrainDialog(self.runs.workspace or self.workspace, parent=self.window)
+        dialog.start_requested.connect(
+            lambda args, run_dir: self._launch(TrainingProcess(args, run_dir, self), False))
+        dialog.show()
+        return dialog
+
     def start(self, request: TrainRequest) -> TrainingProcess:
         process = TrainingProcess(request.train_args(), request.run_dir, self)
         return self._launch(process, resume=False)
@@ -105,7 +115,7 @@ class TrainingController(QObject):
 
     def _finished(self, process: TrainingProcess, state: str) -> None:
         self.runs.refresh()
-        if state == "finished":
+        if state == "finished" and process.train_args[0] == "train":  # not a pretraining run
             self.runs.auto_analyse(process.run_dir.path)
 
     def show_run(self, run_path: str | Path) -> None:
@@ -155,6 +165,10 @@ def install_training_ui(window: QMainWindow, workspace: str | Path | None = None
     new_run.setShortcut(QKeySequence("Ctrl+Shift+T"))
     new_run.setStatusTip("Configure and start a training run")
     new_run.triggered.connect(controller.new_run)
+    pretrain = QAction("Pretrain spectrum encoder…", window)
+    pretrain.setStatusTip("Masked spectrum modelling before the alignment (astroclip pretrain)")
+    pretrain.triggered.connect(controller.new_pretraining)
+    menu.addAction(pretrain)
     menu.addAction(new_run)
     menu.addSeparator()
     runs_action = controller.runs_dock.toggleViewAction()

@@ -13,6 +13,7 @@ from astroclip_gui.training.runs import RunDir
 ENCODER_NAMES = {
     "resnet50": "ResNet-50", "resnet_small": "small ResNet",
     "spender": "spender", "spender_small": "small spender",
+    "specformer": "SpecFormer", "specformer_small": "small SpecFormer",
 }
 STORE_NAME = "embeddings.h5"
 EVALUATION_DIR = "evaluation"
@@ -34,6 +35,8 @@ class RunSummary:
     r2: dict[str, float] = field(default_factory=dict)
     data: str = ""
     message: str = ""
+    pretraining: bool = False
+    """An `astroclip pretrain` run: one encoder, nothing to embed or explore."""
 
     @property
     def name(self) -> str:
@@ -74,12 +77,17 @@ def summarize(run: RunDir) -> RunSummary:
     model = config.model
     image = "Stein ResNet-50" if model.image_checkpoint else ENCODER_NAMES.get(
         model.image_encoder, model.image_encoder)
-    spectrum = "pretrained spender" if model.spectrum_checkpoint else ENCODER_NAMES.get(
-        model.spectrum_encoder, model.spectrum_encoder)
+    spectrum = ENCODER_NAMES.get(model.spectrum_encoder, model.spectrum_encoder)
+    if model.spectrum_checkpoint:
+        spectrum = "pretrained " + (spectrum if spectrum.endswith("SpecFormer") else "spender")
     frozen = " (frozen)" if model.freeze_backbones else ""
+    encoders = f"{image} + {spectrum}{frozen}"
+    if model.task == "pretrain_spectrum":  # `astroclip pretrain`: one encoder, no alignment
+        encoders = f"pretraining: {spectrum} (masked spectra)"
     return RunSummary(
-        path=run.path, state=status.state, encoders=f"{image} + {spectrum}{frozen}",
-        embedding_dim=model.embedding_dim, epoch=status.epoch,
+        path=run.path, state=status.state, encoders=encoders,
+        embedding_dim=None if model.task != "align" else model.embedding_dim,
+        pretraining=model.task != "align", epoch=status.epoch,
         max_epochs=config.trainer.max_epochs, best_val_loss=status.best_val_loss,
         r2=dict(status.r2), data=config.data.path, message=status.message,
     )
@@ -111,4 +119,9 @@ def analysis_commands(run: RunDir, data: str) -> list[tuple[str, list[str]]]:
 def resume_args(run: RunDir) -> list[str]:
     """`astroclip train` arguments that continue a run from its own config.yaml (the process
     adds --resume)."""
+    try:
+        if run.read_config().model.task == "pretrain_spectrum":
+            return ["pretrain", "--modality", "spectrum", "--out", str(run.path)]
+    except AstroClipError:
+        pass
     return ["train", "--out", str(run.path)]

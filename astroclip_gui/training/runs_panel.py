@@ -229,7 +229,8 @@ class RunsPanelWidget(QWidget):
         self.show_button.setEnabled(one is not None)
         self.resume_button.setEnabled(one is not None and one.state in ("failed", "cancelled"))
         busy = self.analysis_busy
-        self.analyse_button.setEnabled(not busy and one is not None and one.state == "finished")
+        self.analyse_button.setEnabled(not busy and one is not None and one.state == "finished"
+                                       and not one.pretraining)
         self._plot_comparison(chosen or self.summaries[:1])
 
     def _plot_comparison(self, runs: list[RunSummary]) -> None:

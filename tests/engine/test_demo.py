@@ -38,6 +38,23 @@ def test_demo_builds_a_project_then_skips_every_step(tmp_path: Path) -> None:
     assert calls == []
 
 
+@pytest.mark.slow
+def test_demo_with_pretraining_pretrains_then_aligns(tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+
+    def run(argv: Sequence[str]) -> int:
+        calls.append(list(argv))
+        return cli_main(list(argv))
+
+    build_demo_project(tmp_path / "demo", n=160, image_size=32, max_epochs=1, run_command=run,
+                       pretrain=True)
+    assert [argv[0] for argv in calls] == ["mock", "stddev", "pretrain", "train", "embed",
+                                           "umap", "umap", "umap", "evaluate"]
+    train = calls[3]
+    assert train[train.index("--preset") + 1] == "demo-pretrained"
+    assert "--pretrained-spectrum" in calls[-1]
+
+
 def test_demo_failure_names_the_step_and_how_to_resume(tmp_path: Path) -> None:
     with pytest.raises(AstroClipError, match=r"mock survey.*astroclip demo --project"):
         build_demo_project(tmp_path / "demo", n=10, run_command=lambda argv: 3)

@@ -1,0 +1,59 @@
+"""The pretrained spectrum encoder alone ("SpecFormer alone" in the AstroCLIP paper): zero-shot
+k-NN R^2 of its frozen, mean-pooled features, on the same galaxies and split as the aligned
+model's store, so the two rows compare directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from astroclip_engine.data.transforms import prepare_spectra
+from astroclip_engine.evaluation.data import EvalData, mask_groups
+from astroclip_engine.knn import knn_regress, l2_normalize, r2_score
+
+BATCH = 256
+
+
+def specformer_features(checkpoint: str | Path, dataset_path: str | Path,
+                        dataset_rows: np.ndarray) -> np.ndarray:
+    """(n, F) L2-normalised features of the pretrained SpecFormer for the given dataset rows."""
+    from astroclip_engine.data.open import open_dataset
+    from astroclip_engine.models.specformer_checkpoint import (
+        load_pretrained_specformer,
+        pretrain_config,
+    )
+
+    config, _ = pretrain_config(checkpoint)
+    model = load_pretrained_specformer(checkpoint, config.model.spectrum_encoder).eval()
+    dataset = open_dataset(dataset_path)
+    out = []
+    try:
+        for start in range(0, len(dataset_rows), BATCH):
+            raw = np.stack([np.asarray(dataset.read_spectrum(int(i)), dtype=np.float32)
+                            .reshape(-1) for i in dataset_rows[start:start + BATCH]])
+            with torch.no_grad():
+                spectra = prepare_spectra(torch.from_numpy(raw), train=False)
+                out.append(model.forward_features(spectra).numpy())
+    finally:
+        dataset.close()
+    return l2_normalize(np.concatenate(out))
+
+
+def encoder_alone_rows(features: np.ndarray, data: EvalData, name: str, k: int = 16
+                       ) -> list[dict[str, object]]:
+    """Zero-shot k-NN R^2 of every target from `features` (rows aligned with `data`)."""
+    rows: list[dict[str, object]] = []
+    for names in mask_groups(data.targets, data.train):
+        y = np.stack([data.targets[n] for n in names], axis=1)
+        ref = data.train[np.isfinite(y[data.train, 0])]
+        predicted = knn_regress(features[ref], y[ref], features[data.test], k=k)
+        for j, target in enumerate(names):
+            true = y[data.test, j]
+            ok = np.isfinite(true)
+            r2 = r2_score(true[ok], predicted[ok, j])
+            rows.append({"method": f"knn{k}", "query": name, "key": name, "target": target,
+                         "r2": None if np.isnan(r2) else round(float(r2), 5),
+                         "n": int(ok.sum())})
+    return rows

@@ -10,9 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-EXPLORER_MAPS: tuple[str, ...] = ("joint", "image", "spectrum")
-"""The UMAP maps the explorer shows, in the order they are made and listed (the names are
-projection.MAP_MODALITIES)."""
+from astroclip_engine.modalities import EXPLORER_MAPS
 
 
 @dataclass(frozen=True)

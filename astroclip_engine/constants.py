@@ -28,9 +28,3 @@ TRAIN_FRACTION = 0.8
 
 PROPERTY_NAMES: tuple[str, ...] = ("redshift", "log_mstar", "log_z_mw", "t_age", "log_ssfr")
 """Downstream targets of the paper, with the names used in embeddings stores and reports."""
-
-MODALITY_PAIRS: tuple[tuple[str, str], ...] = (
-    ("image", "image"), ("spectrum", "spectrum"), ("image", "spectrum"), ("spectrum", "image"),
-)
-"""(query modality, reference modality) of k-NN regression and retrieval: the four directions
-of the zero-shot evaluation and of the validation R^2 logged during training."""

@@ -11,7 +11,6 @@ import numpy as np
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.preprocessing import StandardScaler
 
-from astroclip_engine.constants import MODALITY_PAIRS
 from astroclip_engine.evaluation.data import (
     EvalData,
     Prediction,
@@ -21,6 +20,7 @@ from astroclip_engine.evaluation.data import (
 )
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
 from astroclip_engine.knn import knn_regress
+from astroclip_engine.modalities import MODALITY_PAIRS
 
 DIRECTIONS = MODALITY_PAIRS
 """(query modality, reference modality)."""

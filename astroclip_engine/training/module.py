@@ -32,10 +32,10 @@ import torch
 from torch import Tensor
 
 from astroclip_engine.config import RunConfig
-from astroclip_engine.constants import MODALITY_PAIRS
 from astroclip_engine.data.transforms import prepare_images, prepare_spectra, valid_pair_mask
 from astroclip_engine.knn import knn_regress, r2_score
 from astroclip_engine.losses import clip_loss
+from astroclip_engine.modalities import MODALITY_PAIRS
 from astroclip_engine.models.clip import AstroCLIP
 from astroclip_engine.models.factory import build_model
 from astroclip_engine.models.v2.model import LOGIT_SCALE as V2_LOGIT_SCALE

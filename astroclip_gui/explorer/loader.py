@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from astroclip_engine.analysis import EXPLORER_MAPS
 from astroclip_engine.errors import StoreError
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
+from astroclip_engine.modalities import EXPLORER_MAPS
 from astroclip_engine.project import Project
 from astroclip_engine.projection import project_store
 from astroclip_engine.store import EmbeddingStore

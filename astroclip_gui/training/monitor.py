@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from astroclip_engine.constants import MODALITY_PAIRS
+from astroclip_engine.modalities import MODALITY_PAIRS
 from astroclip_gui.style import DISABLED_STYLE
 from astroclip_gui.training.process import TrainingProcess
 from astroclip_gui.training.runs import ProgressEvent, RunDir

@@ -57,8 +57,12 @@ class SimilaritySearch:
         include_invalid: bool = False,
         ann_threshold: int = ANN_THRESHOLD,
         ann_ef: int = 128,
+        build_on_demand: bool = True,
     ) -> None:
+        """`build_on_demand=False`: a query never builds the ANN index (minutes at 1M keys);
+        it searches exactly until `build_index` (run it in the background) has finished."""
         self.store = store
+        self.build_on_demand = build_on_demand
         self.key_rows = np.arange(len(store)) if include_invalid else np.flatnonzero(store.valid)
         self.ann_threshold = ann_threshold
         self.ann_ef = ann_ef
@@ -89,6 +93,9 @@ class SimilaritySearch:
 
     def uses_ann(self) -> bool:
         return self.n_keys > self.ann_threshold
+
+    def index_ready(self, modality: Modality) -> bool:
+        return modality in self._ann
 
     def search(
         self,
@@ -133,7 +140,7 @@ class SimilaritySearch:
         if not 1 <= k <= available:
             raise StoreError(f"k = {k} but only {available} galaxies can be returned from "
                              f"{self.store.path} (k must be between 1 and {available})")
-        if largest and self.uses_ann():
+        if largest and self.uses_ann() and (self.build_on_demand or self.index_ready(key)):
             positions, sims = self._ann_query(key, q, k, exclude)
             approximate = True
         else:

@@ -77,6 +77,9 @@ class ExplorerController(QObject):
         self.session.set("last_project", key)
         self.state.set_subsets(self.session.load_subsets(key, loaded.n))
         self.projectOpened.emit(loaded)
+        search = loaded.search
+        if search is not None and search.engine.uses_ann():
+            self.runner.submit("Indexing neighbours", search.build_indexes)
 
     def _relink_dataset(self, loaded: LoadedProject) -> None:
         recorded = recorded_dataset_path(loaded.project, loaded.store)

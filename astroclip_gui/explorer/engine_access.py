@@ -61,7 +61,17 @@ class NeighbourSearch:
 
     def __init__(self, store: EmbeddingStore) -> None:
         self.store = store
-        self.engine = SimilaritySearch(store)
+        self.engine = SimilaritySearch(store, build_on_demand=False)
+
+    def build_indexes(self, reporter: Any = None, cancel: Any = None) -> None:
+        """Build (or load) the ANN index of each modality of a huge store; meanwhile searches
+        are exact. Runs in a worker: at a million galaxies a build takes minutes."""
+        if not self.engine.uses_ann():
+            return
+        for modality in ("image", "spectrum"):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            self.engine.build_index(modality)  # type: ignore[arg-type]
 
     def around(self, index: int, query_modality: str, key_modality: str, k: int,
                largest: bool = True) -> Neighbours:

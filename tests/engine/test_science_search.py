@@ -170,6 +170,19 @@ def test_ann_index_built_saved_and_reused(tmp_path: Path) -> None:
         assert again.recall["image"] == recall
 
 
+def test_search_is_exact_until_a_background_index_is_built(tmp_path: Path) -> None:
+    """The explorer's mode: a click never waits minutes for an index build."""
+    path = make_store(tmp_path / "big.h5", n=1500, dim=16)
+    with EmbeddingStore(path) as store:
+        search = SimilaritySearch(store, ann_threshold=1000, build_on_demand=False)
+        first = search.search("image", "image", targetid=1100, k=10)
+        assert not first.approximate and not search.index_ready("image")
+        assert not search.index_path("image").exists()
+        search.build_index("image")
+        assert search.index_ready("image")
+        assert search.search("image", "image", targetid=1100, k=10).approximate
+
+
 def test_cli_search(store_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", str(store_path), "--targetid", "1200", "--k", "5", "--query",
                  "spectrum", "--key", "image", "--json"]) == 0

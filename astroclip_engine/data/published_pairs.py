@@ -18,6 +18,7 @@ import h5py
 import numpy as np
 
 from astroclip_engine.constants import N_SPECTRUM_BINS
+from astroclip_engine.data.row_dataset import RowDataset
 from astroclip_engine.data.schema import GalaxySample, Split
 from astroclip_engine.errors import DataFormatError
 from astroclip_engine.published_embeddings import (
@@ -56,7 +57,7 @@ def holds_pairs(path: str | Path) -> bool:
     return data.layout != "hdf5-table" and bool(_image_key(data) or _spectrum_key(data))
 
 
-class PublishedPairs:
+class PublishedPairs(RowDataset):
     """`PairedDataset` over a published file's stored images and spectra (either may be
     absent: reading it raises DataFormatError). No train/test split: all rows are "test"."""
 
@@ -77,17 +78,6 @@ class PublishedPairs:
         self._redshifts = (np.asarray(read_column(self._data, "redshift"), np.float32)
                            if "redshift" in columns else np.full(n, np.nan, np.float32))
         self._file: h5py.File | None = None
-
-    def __len__(self) -> int:
-        return self._data.rows
-
-    @property
-    def targetids(self) -> np.ndarray:
-        return self._targetids
-
-    @property
-    def redshifts(self) -> np.ndarray:
-        return self._redshifts
 
     def split_indices(self, split: Split) -> np.ndarray:
         if split not in ("train", "test", "all"):

@@ -44,6 +44,7 @@ class ExplorerController(QObject):
         self.ask_dataset: Callable[[str], str | None] = lambda recorded: None
         state.activeChanged.connect(lambda _: self.run_search())
         state.searchParamsChanged.connect(lambda _: self.run_search())
+        state.brushChanged.connect(lambda _: self.run_search())
         state.subsetsChanged.connect(self._save_subsets)
         runner.jobFailed.connect(self._job_failed)
 
@@ -102,7 +103,8 @@ class ExplorerController(QObject):
             return
         p = self.state.params
         try:
-            result = loaded.search.around(active, p.query_modality, p.key_modality, p.k, p.largest)
+            result = loaded.search.around(active, p.query_modality, p.key_modality, p.k, p.largest,
+                                          within=self.state.brush)
         except (AstroClipError, ValueError) as exc:
             self.errorRaised.emit("Search failed", str(exc), "")
             return

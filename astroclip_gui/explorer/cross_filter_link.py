@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
+from astroclip_gui.explorer.catalogue_columns import MORPHOLOGY_COLUMN, morphology_names
 from astroclip_gui.explorer.cross_filter import CrossFilter, panel_columns
 from astroclip_gui.explorer.loader import LoadedProject
 from astroclip_gui.explorer.state import AppState
@@ -34,7 +35,7 @@ class CrossFilterLink(QObject):
         names.sort(key=lambda n: n != "redshift")
         self.filter = CrossFilter({n: loaded.columns[n] for n in names},
                                   loaded.categorical & set(names))
-        self.panel.set_filter(self.filter, names)
+        self.panel.set_filter(self.filter, names, {MORPHOLOGY_COLUMN: morphology_names()})
         self.refresh()
 
     def _brush(self, name: str, low: float, high: float) -> None:

@@ -24,13 +24,15 @@ def density_levels(density: np.ndarray, enclosed: tuple[float, ...]) -> list[flo
             for f in enclosed]
 
 
-def density_contours(xy: np.ndarray, bins: int = 128, smooth_bins: float = 1.5,
+def density_contours(xy: np.ndarray, bins: int | None = None, smooth_bins: float = 1.5,
                      enclosed: tuple[float, ...] = ENCLOSED) -> list[list[np.ndarray]]:
-    """Per enclosed fraction, the contour lines ((M, 2) arrays in map coordinates)."""
+    """Per enclosed fraction, the contour lines ((M, 2) arrays in map coordinates); the
+    histogram has about 0.7 sqrt(N) bins a side (24-160) unless `bins` says."""
     xy = np.asarray(xy, dtype=np.float64)
     xy = xy[np.isfinite(xy).all(axis=1)]
     if len(xy) < 3:
         return [[] for _ in enclosed]
+    bins = bins or int(np.clip(0.7 * np.sqrt(len(xy)), 24, 160))
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     pad = (hi - lo) * 0.05 + 1e-9
     counts, x_edges, y_edges = np.histogram2d(

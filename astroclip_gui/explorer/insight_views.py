@@ -50,13 +50,13 @@ def install_insight_views(window) -> InsightViews:
         views.docks[key] = _dock(window, key, title, widget, area)
     window.tabifyDockWidget(window.docks["spectrum"], views.docks["clusters"])
     window.docks["spectrum"].raise_()
-    window.tabifyDockWidget(views.docks["cross_filter"], views.docks["compare"])
     views.docks["compare"].hide()
     window.docks.update(views.docks)
     _add_menu_entries(window, views)
     views.compare.errorRaised.connect(window._error)
     views.compare.columnsChanged.connect(lambda: _refresh_colour_choices(window))
-    views.compare.compared.connect(lambda _: _show_dock(views.docks["compare"]))
+    views.compare.compared.connect(lambda _: _show_compare_dock(window, views.docks))
+    state.colourByChanged.connect(lambda _: _refresh_colour_choices(window))
     return views
 
 
@@ -76,9 +76,12 @@ def _dock(window: QMainWindow, key: str, title: str, widget: QWidget,
     return dock
 
 
-def _show_dock(dock: QDockWidget) -> None:
-    dock.show()
-    dock.raise_()
+def _show_compare_dock(window: QMainWindow, docks: dict[str, QDockWidget]) -> None:
+    """The second map beside the main one, tabbed with the property ranges."""
+    if not docks["compare"].isVisible():
+        window.tabifyDockWidget(docks["cross_filter"], docks["compare"])
+    docks["compare"].show()
+    docks["compare"].raise_()
 
 
 def _add_menu_entries(window, views: InsightViews) -> None:

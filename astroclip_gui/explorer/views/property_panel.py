@@ -36,22 +36,38 @@ class HistogramPlot:
                                  pen=pg.mkPen(BRUSHED_PEN, width=2))
         self.selected = plot.plot(x, np.zeros(column.n_bins), stepMode="center",
                                   pen=pg.mkPen(SELECTED_PEN, width=2))
-        self.region = pg.LinearRegionItem(values=(x[0], x[-1]), brush=(255, 157, 46, 40),
+        self.region = pg.LinearRegionItem(values=(x[0], x[-1]), brush=(0, 0, 0, 0),
                                           bounds=(x[0], x[-1]), swapMode="sort")
         self.region.setZValue(10)
         plot.addItem(self.region)
         plot.setXRange(x[0], x[-1], padding=0.02)
 
+    def open_range(self) -> tuple[float, float]:
+        """The brushed range; an edge at the end of the axis is open (the axis clips the
+        0.5-99.5 percentiles, the brush keeps the tails)."""
+        lo, hi = map(float, self.region.getRegion())
+        step = self.column.edges[1] - self.column.edges[0]
+        return (-np.inf if lo <= self.column.edges[0] + step / 2 else lo,
+                np.inf if hi >= self.column.edges[-1] - step / 2 else hi)
+
     @property
     def full_range(self) -> bool:
-        lo, hi = self.region.getRegion()
-        step = self.column.edges[1] - self.column.edges[0]
-        return lo <= self.column.edges[0] + step / 2 and hi >= self.column.edges[-1] - step / 2
+        return self.open_range() == (-np.inf, np.inf)
 
     def reset(self) -> None:
         self.region.blockSignals(True)
         self.region.setRegion((self.column.edges[0], self.column.edges[-1]))
         self.region.blockSignals(False)
+        self.mark_brushed(False)
+
+    def mark_brushed(self, brushed: bool) -> None:
+        """Shade the range only while it filters (a full range is no brush)."""
+        self.region.setBrush(pg.mkBrush(255, 157, 46, 45 if brushed else 0))
+        self.region.update()
+
+    def set_tick_names(self, names: tuple[str, ...]) -> None:
+        """Category names under the bars of a categorical column (e.g. morphology)."""
+        self.plot.getAxis("bottom").setTicks([list(enumerate(names))])
 
     def show(self, curve: pg.PlotDataItem, counts: np.ndarray | None) -> None:
         if counts is None:
@@ -90,7 +106,8 @@ class PropertyPanelWidget(QWidget):
         self._timer.timeout.connect(self._emit_pending)
         self.setToolTip("Drag a range's edges to filter the map and the neighbour search")
 
-    def set_filter(self, cross_filter: CrossFilter | None, names: list[str]) -> None:
+    def set_filter(self, cross_filter: CrossFilter | None, names: list[str],
+                   tick_names: dict[str, tuple[str, ...]] | None = None) -> None:
         self.canvas.clear()
         self.plots = {}
         if cross_filter is None:
@@ -100,6 +117,8 @@ class PropertyPanelWidget(QWidget):
             plot = self.canvas.addPlot(row=i // COLUMNS_PER_ROW, col=i % COLUMNS_PER_ROW)
             hist = HistogramPlot(plot, cross_filter.columns[name])
             hist.region.sigRegionChanged.connect(lambda _, n=name: self._queue(n))
+            if tick_names and name in tick_names:
+                hist.set_tick_names(tick_names[name])
             self.plots[name] = hist
         self.summary.setText(f"{cross_filter.n:,} galaxies · drag a range to filter")
 
@@ -130,10 +149,11 @@ class PropertyPanelWidget(QWidget):
         self._timer.stop()
         for name in sorted(self._pending):
             hist = self.plots[name]
+            hist.mark_brushed(not hist.full_range)
             if hist.full_range:
                 self.brushCleared.emit(name)
             else:
-                self.brushChanged.emit(name, *map(float, hist.region.getRegion()))
+                self.brushChanged.emit(name, *hist.open_range())
         self._pending.clear()
 
 

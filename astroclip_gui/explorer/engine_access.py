@@ -97,16 +97,20 @@ class NeighbourSearch:
 
     def _around_within(self, index: int, query_modality: str, key_modality: str, k: int,
                        largest: bool, within: np.ndarray) -> Neighbours:
-        """Exact search among the valid rows of `within` (cosine_knn over those keys)."""
-        rows = np.intersect1d(np.asarray(within, dtype=np.int64), self.engine.key_rows)
+        """Exact search among the searchable rows of `within` (one pass over all keys; the
+        others are masked out)."""
+        keep = np.zeros(len(self.store), dtype=bool)
+        keep[np.asarray(within, dtype=np.int64)] = True
         if query_modality == key_modality:
-            rows = rows[rows != index]
-        k = min(k, rows.size)
+            keep[index] = False
+        allowed = keep[self.engine.key_rows]
+        k = min(k, int(np.count_nonzero(allowed)))
         if k < 1:
             empty = np.empty(0, dtype=np.int64)
             return Neighbours(index, empty, np.empty(0, dtype=np.float32), query_modality,
                               key_modality, largest)
         query = self.engine.embeddings(query_modality)[index][None, :]  # type: ignore[arg-type]
-        keys = self.engine.embeddings(key_modality)[rows]  # type: ignore[arg-type]
-        idx, sims = cosine_knn(query, keys, k, largest=largest)
-        return Neighbours(index, rows[idx[0]], sims[0], query_modality, key_modality, largest)
+        keys = self.engine.keys(key_modality)  # type: ignore[arg-type]
+        idx, sims = cosine_knn(query, keys, k, largest=largest, allowed=allowed)
+        rows = self.engine.key_rows[idx[0]]
+        return Neighbours(index, rows, sims[0], query_modality, key_modality, largest)

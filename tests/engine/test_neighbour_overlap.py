@@ -71,3 +71,17 @@ def test_stores_without_common_galaxies_are_refused(tmp_path):
         assert np.array_equal(same.a, np.arange(40)) and np.array_equal(same.b, np.arange(40))
         with pytest.raises(StoreError, match="no galaxies in common"):
             match_stores(sa, sb)
+
+
+def test_cosine_knn_keeps_to_allowed_keys():
+    rng = np.random.default_rng(2)
+    keys = l2_normalize(rng.normal(size=(200, 6)).astype(np.float32))
+    allowed = rng.random(200) < 0.3
+    allowed[:5] = False  # the queries themselves
+    idx, sims = cosine_knn(keys[:5], keys, 8, exclude=np.arange(5), allowed=allowed)
+    assert allowed[idx].all()
+    subset = np.flatnonzero(allowed & (np.arange(200) >= 5))
+    _, sub_sims = cosine_knn(keys[:5], keys[subset], 8)
+    assert np.allclose(sims, sub_sims)
+    with pytest.raises(ValueError, match="only"):
+        cosine_knn(keys[:1], keys, int(allowed.sum()) + 1, allowed=allowed)

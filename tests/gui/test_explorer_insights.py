@@ -23,7 +23,8 @@ def _brush(qtbot, window, name: str, low: float, high: float) -> None:
 
 
 def _highlighted_on(map_view) -> int:
-    return len(map_view.selected.data)
+    """Galaxies highlighted on a map (its scatter layer, or its image of many galaxies)."""
+    return len(map_view.selected.data) + map_view.selection_image.indices.size
 
 
 def test_brushing_a_range_highlights_and_filters_the_search(qtbot, window):
@@ -51,7 +52,9 @@ def test_brushing_a_range_highlights_and_filters_the_search(qtbot, window):
     qtbot.mouseClick(window.insights.panel.clear_button, Qt.MouseButton.LeftButton)
     assert window.state.brush is None
     assert _highlighted_on(window.map_view) == 0
-    assert not np.isin(window.state.neighbours.indices, inside).all()
+    # the search follows once the brush rests
+    qtbot.waitUntil(lambda: not np.isin(window.state.neighbours.indices, inside).all(),
+                    timeout=3000)
 
 
 def test_a_map_lasso_shows_the_selection_distributions(qtbot, window):

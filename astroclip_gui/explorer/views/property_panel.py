@@ -114,7 +114,9 @@ class PropertyPanelWidget(QWidget):
             self.summary.setText("No project")
             return
         for i, name in enumerate(names):
-            plot = self.canvas.addPlot(row=i // COLUMNS_PER_ROW, col=i % COLUMNS_PER_ROW)
+            alone = i == len(names) - 1 and i % COLUMNS_PER_ROW == 0  # a last, lone plot
+            plot = self.canvas.addPlot(row=i // COLUMNS_PER_ROW, col=i % COLUMNS_PER_ROW,
+                                       colspan=COLUMNS_PER_ROW if alone else 1)
             hist = HistogramPlot(plot, cross_filter.columns[name])
             hist.region.sigRegionChanged.connect(lambda _, n=name: self._queue(n))
             if tick_names and name in tick_names:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import h5py
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtTest import QTest
 
 from astroclip_engine.neighbour_overlap import neighbour_overlap
 from astroclip_gui.explorer.compare import OVERLAP_COLUMN
@@ -55,6 +56,30 @@ def test_brushing_a_range_highlights_and_filters_the_search(qtbot, window):
     # the search follows once the brush rests
     qtbot.waitUntil(lambda: not np.isin(window.state.neighbours.indices, inside).all(),
                     timeout=3000)
+
+
+def test_dragging_a_range_edge_with_the_mouse(qtbot, window):
+    """Press on the range's upper edge, move to the median redshift, release."""
+    hist = window.insights.panel.plots["redshift"]
+    canvas, view = window.insights.panel.canvas, hist.plot.vb
+    z = window.state.loaded.columns["redshift"]
+    (_, _), (y0, y1) = view.viewRange()
+
+    def widget_pos(x: float) -> QPoint:
+        return canvas.mapFromScene(view.mapViewToScene(QPointF(x, (y0 + y1) / 2)))
+
+    start, end = widget_pos(hist.region.lines[1].value()), widget_pos(float(np.median(z)))
+    viewport = canvas.viewport()
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for t in np.linspace(0, 1, 8)[1:]:
+        QTest.mouseMove(viewport, QPoint(int(start.x() + t * (end.x() - start.x())), start.y()))
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    qtbot.waitUntil(lambda: window.state.brush is not None, timeout=3000)
+    high = hist.region.getRegion()[1]
+    assert abs(high - np.median(z)) < 0.05 * (z.max() - z.min())
+    assert np.array_equal(window.state.brush, np.flatnonzero(z <= high))  # lower end open
+    assert _highlighted_on(window.map_view) == window.state.brush.size
+    assert hist.brushed.isVisible()
 
 
 def test_a_map_lasso_shows_the_selection_distributions(qtbot, window):

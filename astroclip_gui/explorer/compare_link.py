@@ -42,8 +42,12 @@ class CompareLink(QObject):
                                       if self.comparison is not None else None)
         view.overlapColourToggled.connect(self.colour_by_overlap)
 
-    def open(self, path: str | Path, modalities: tuple[str, str] = ("image", "image"),
+    def open(self, path: str | Path, modalities: tuple[str, str] | None = None,
              k: int = 16) -> Job | None:
+        """Compare the open store with the one at `path` (in a worker); `modalities`: which
+        embeddings of each give the neighbours (default: the view's choices)."""
+        if modalities is None:
+            modalities = (self.view.modality_a.currentText(), self.view.modality_b.currentText())
         loaded = self.state.loaded
         if loaded is None:
             self.errorRaised.emit("Compare stores", "Open a project first: its galaxies are "
@@ -66,8 +70,8 @@ class CompareLink(QObject):
 
     def _done(self, comparison: Comparison) -> None:
         loaded = self.state.loaded
-        if loaded is None:
-            return
+        if loaded is None or len(comparison.a_to_b) != loaded.n:
+            return  # another project was opened meanwhile
         self.comparison = comparison
         loaded.columns[OVERLAP_COLUMN] = comparison.overlap_a
         modality = "joint" if "joint" in comparison.maps else next(iter(comparison.maps))

@@ -17,8 +17,8 @@ SpectrumEncoderName = Literal["spender", "spender_small", "specformer", "specfor
 SPECTRUM_ENCODERS: tuple[str, ...] = ("spender", "spender_small", "specformer", "specformer_small")
 ModelFamily = Literal["astroclip", "astroclip-v2"]
 OptimizerName = Literal["adam", "adamw"]
-TaskName = Literal["align", "pretrain_spectrum"]
-TASKS: tuple[str, ...] = ("align", "pretrain_spectrum")
+TaskName = Literal["align", "pretrain_spectrum", "pretrain_image"]
+TASKS: tuple[str, ...] = ("align", "pretrain_spectrum", "pretrain_image")
 EMBEDDING_DIMS: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512)
 
 
@@ -30,7 +30,8 @@ class ModelConfig:
     spectrum_encoder: SpectrumEncoderName = "spender"
     embedding_dim: int = 128
     image_checkpoint: str | None = None
-    """Stein et al. `resnet50.ckpt` (Lightning MoCo checkpoint), or None to start from scratch."""
+    """Stein et al. `resnet50.ckpt` (Lightning MoCo checkpoint), an `astroclip pretrain
+    --modality image` checkpoint of the same image_encoder, or None to start from scratch."""
     spectrum_checkpoint: str | None = None
     """spender `desi_edr_galaxy` checkpoint, or None to start from scratch."""
     freeze_backbones: bool = False
@@ -52,7 +53,9 @@ class ModelConfig:
     specformer_heads: int | None = None
     task: TaskName = "align"
     """"align": contrastive image-spectrum training (`astroclip train`); "pretrain_spectrum":
-    masked spectrum modelling of the spectrum encoder alone (`astroclip pretrain`)."""
+    masked spectrum modelling of the spectrum encoder alone (`astroclip pretrain`);
+    "pretrain_image": MoCo-v2 self-supervision of the image encoder alone (projector output
+    `embedding_dim`, softmax temperature `temperature`)."""
 
 
 @dataclass(frozen=True)

@@ -81,9 +81,11 @@ TRAIN_FLAGS: tuple[TrainFlag, ...] = (
     TrainFlag("--stddev", "data.spectrum_stddev", "path",
               {"help": "spectrum std-dev file from `astroclip stddev`"}),
     TrainFlag("--image-checkpoint", "model.image_checkpoint", "path",
-              {"help": "Stein et al. resnet50.ckpt (astrodino.ckpt for paper-v2)"}),
+              {"help": "Stein et al. resnet50.ckpt or an `astroclip pretrain --modality image` "
+                       "best.ckpt (astrodino.ckpt for paper-v2)"}),
     TrainFlag("--spectrum-checkpoint", "model.spectrum_checkpoint", "path",
-              {"help": "spender checkpoint (specformer.ckpt for paper-v2)"}),
+              {"help": "spender checkpoint or an `astroclip pretrain --modality spectrum` "
+                       "best.ckpt (specformer.ckpt for paper-v2)"}),
     TrainFlag("--freeze-backbones", "model.freeze_backbones", "switch"),
     TrainFlag("--learnable-temperature", "model.learnable_temperature", "switch"),
     TrainFlag("--wandb", "trainer.wandb_project",

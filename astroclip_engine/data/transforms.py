@@ -168,6 +168,46 @@ def prepare_images(raw: Tensor, config: ModelConfig, train: bool,
     return x
 
 
+MAX_PSF_SIGMA_PX = 1.0
+"""Largest extra Gaussian PSF blur (pixels) of `survey_augment`."""
+MAX_NOISE_SCALE = 1.0
+"""Largest extra sky noise of `survey_augment`, in units of each band's `SKY_NOISE`."""
+
+
+def psf_blur(raw: Tensor, sigma: Tensor) -> Tensor:
+    """(B, C, H, W) images blurred by a Gaussian of per-image width `sigma` (B,) in pixels
+    (separable, zero padding; sigma 0 leaves an image unchanged)."""
+    batch, channels, height, width = raw.shape
+    radius = max(1, math.ceil(3 * float(sigma.max())))
+    offsets = torch.arange(-radius, radius + 1, device=raw.device, dtype=raw.dtype)
+    safe = torch.clamp(sigma, min=1e-3).to(raw.dtype)[:, None]
+    kernel = torch.exp(-0.5 * (offsets[None] / safe) ** 2)
+    kernel = kernel / kernel.sum(dim=1, keepdim=True)  # (B, k)
+    weight = kernel.repeat_interleave(channels, dim=0)[:, None]  # (B*C, 1, k)
+    x = raw.reshape(1, batch * channels, height, width)
+    x = F.conv2d(x, weight[..., None], padding=(radius, 0), groups=batch * channels)
+    x = F.conv2d(x, weight[:, :, None], padding=(0, radius), groups=batch * channels)
+    return x.reshape(batch, channels, height, width)
+
+
+def survey_augment(raw: Tensor, generator: torch.Generator | None = None,
+                   max_sigma_px: float = MAX_PSF_SIGMA_PX,
+                   max_noise: float = MAX_NOISE_SCALE) -> Tensor:
+    """Observing-condition augmentations of (B, 3, H, W) g, r, z nanomaggies (before
+    `prepare_images`): a Gaussian PSF blur of random width in [0, max_sigma_px] px per image,
+    then Gaussian sky noise with a random level per image and band, in [0, max_noise] times
+    that band's typical DECaLS noise (`SKY_NOISE`). Self-supervised image pretraining uses it."""
+    x = torch.nan_to_num(raw.float(), nan=0.0, posinf=0.0, neginf=0.0)
+    batch = x.shape[0]
+    if max_sigma_px > 0:
+        x = psf_blur(x, _uniform((batch,), 0.0, max_sigma_px, x.device, generator))
+    if max_noise > 0:
+        sky = torch.tensor(SKY_NOISE, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
+        level = _uniform((batch, 3), 0.0, max_noise, x.device, generator)[..., None, None]
+        x = x + level * sky * _normal(tuple(x.shape), x.device, generator)
+    return x
+
+
 def prepare_spectra(raw: Tensor, train: bool, stddev: Tensor | None = None,
                     noise_scale: float = SPECTRUM_NOISE,
                     generator: torch.Generator | None = None) -> Tensor:

@@ -44,15 +44,15 @@ def build_model(config: ModelConfig) -> AstroCLIP:
 
 
 def load_pretrained(config: ModelConfig) -> AstroCLIP:
-    """An AstroCLIP for training: the Stein ResNet-50 (`config.image_checkpoint`) and spender or
-    pretrained SpecFormer (`config.spectrum_checkpoint`) encoders when named, fresh ones
+    """An AstroCLIP for training: the Stein ResNet-50 or an `astroclip pretrain` image encoder
+    (`config.image_checkpoint`) and spender or pretrained SpecFormer (`config.spectrum_checkpoint`)
+    encoders when named, fresh ones
     otherwise; for "astroclip-v2" the AstroDINO and SpecFormer backbones under fresh heads."""
     if config.family == "astroclip-v2":
         from astroclip_engine.models.v2.build import load_v2
 
         return load_v2(config)  # type: ignore[return-value]
-    image = _encoder(config, "image", "resnet50", "a Stein ResNet-50", build_image_encoder,
-                     load_stein_image_encoder)
+    image = _image_encoder(config)
     if config.spectrum_checkpoint and config.spectrum_encoder.startswith("specformer"):
         # a checkpoint of `astroclip pretrain --modality spectrum`
         from astroclip_engine.models.specformer_checkpoint import load_pretrained_specformer
@@ -62,6 +62,27 @@ def load_pretrained(config: ModelConfig) -> AstroCLIP:
         spectrum = _encoder(config, "spectrum", "spender", "spender", build_spectrum_encoder,
                             load_spender_encoder)
     return AstroCLIP(config, image, spectrum)
+
+
+def _image_encoder(config: ModelConfig) -> nn.Module:
+    """A fresh image encoder, or the one of model.image_checkpoint: an `astroclip pretrain
+    --modality image` checkpoint of the same architecture, or Stein's ResNet-50."""
+    if not config.image_checkpoint:
+        return build_image_encoder(config.image_encoder)
+    from astroclip_engine.models.pretrain_checkpoint import (
+        load_pretrained_image_encoder,
+        read_pretrain_checkpoint,
+    )
+
+    read = read_pretrain_checkpoint(config.image_checkpoint)
+    if read is not None:
+        return load_pretrained_image_encoder(config.image_checkpoint, config.image_encoder, read)
+    if config.image_encoder != "resnet50":
+        raise CheckpointError(Path(config.image_checkpoint),
+                              f"not an `astroclip pretrain --modality image` checkpoint; "
+                              f"model.image_encoder '{config.image_encoder}' takes only those "
+                              f"(Stein's ResNet-50 checkpoint needs 'resnet50')")
+    return load_stein_image_encoder(config.image_checkpoint)
 
 
 def _encoder(config: ModelConfig, modality: str, needs: str, what: str,

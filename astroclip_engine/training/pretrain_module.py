@@ -15,32 +15,28 @@ from __future__ import annotations
 
 from typing import Any
 
-import lightning as L
 import numpy as np
 import torch
 from torch import Tensor
 
 from astroclip_engine.config import RunConfig
 from astroclip_engine.data.transforms import prepare_spectra, valid_pair_mask
-from astroclip_engine.knn import knn_regress, l2_normalize, r2_score
 from astroclip_engine.models.specformer import build_specformer
-from astroclip_engine.training.module import cosine_factor
+from astroclip_engine.training.pretrain_common import EncoderPretrainModule
 
 
-class SpectrumPretrainModule(L.LightningModule):
+class SpectrumPretrainModule(EncoderPretrainModule):
     """Masked-modelling pretraining of one SpecFormer."""
+
+    r2_metric = "r2_spectrum_spectrum"
 
     def __init__(self, config: RunConfig | dict[str, Any],
                  spectrum_stddev: np.ndarray | Tensor | None = None) -> None:
-        super().__init__()
-        config_dict = config.to_dict() if isinstance(config, RunConfig) else config
         stddev = None if spectrum_stddev is None else torch.as_tensor(spectrum_stddev).float()
         spectrum_stddev = None  # Lightning compares __init__ arguments with the saved dict
-        self.save_hyperparameters({"config": config_dict})
-        self.run_config = RunConfig.from_dict(config_dict)
+        super().__init__(config)
         self.model = build_specformer(self.run_config.model.spectrum_encoder)
         self.register_buffer("spectrum_stddev", stddev, persistent=False)
-        self._val: list[tuple[Tensor, Tensor]] = []
 
     def _spectra(self, batch: dict[str, Tensor], train: bool) -> tuple[Tensor, Tensor] | None:
         valid = valid_pair_mask(batch["spectrum"], batch["redshift"])
@@ -69,30 +65,4 @@ class SpectrumPretrainModule(L.LightningModule):
         generator = torch.Generator().manual_seed(batch_idx)
         loss = self.model.masked_loss(spectra, generator=generator)
         self.log("val/loss", loss, on_epoch=True, batch_size=spectra.shape[0], sync_dist=True)
-        self._val.append((self.model.forward_features(spectra).float().cpu(), redshift.cpu()))
-
-    def on_validation_epoch_start(self) -> None:
-        self._val = []
-
-    def on_validation_epoch_end(self) -> None:
-        if len(self._val) == 0 or self.trainer.sanity_checking:
-            return
-        features = l2_normalize(torch.cat([f for f, _ in self._val]).numpy())
-        z = torch.cat([r for _, r in self._val]).numpy().astype(np.float64)
-        self._val = []
-        if len(z) < 4:
-            return
-        k = min(self.run_config.trainer.val_knn_k, len(z) - 2)
-        r2 = r2_score(z, knn_regress(features, z, features, k=k, exclude=np.arange(len(z))))
-        self.log("val/r2_spectrum_spectrum", float(r2), sync_dist=True)
-
-    def configure_optimizers(self) -> dict[str, Any]:
-        optim = self.run_config.optim
-        optimizer = torch.optim.AdamW(self.parameters(), lr=optim.lr,
-                                      weight_decay=optim.weight_decay)
-        if optim.schedule == "constant":
-            return {"optimizer": optimizer}
-        total = max(1, int(self.trainer.estimated_stepping_batches))
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_factor(total))
-        return {"optimizer": optimizer,
-                "lr_scheduler": {"scheduler": scheduler, "interval": "step", "frequency": 1}}
+        self.collect_validation(self.model.forward_features(spectra), redshift)

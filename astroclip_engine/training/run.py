@@ -248,6 +248,10 @@ def build_module(config: RunConfig, stddev: Any) -> L.LightningModule:
         from astroclip_engine.training.pretrain_module import SpectrumPretrainModule
 
         return SpectrumPretrainModule(config, spectrum_stddev=stddev)
+    if config.model.task == "pretrain_image":
+        from astroclip_engine.training.image_pretrain_module import ImagePretrainModule
+
+        return ImagePretrainModule(config)
     return AstroCLIPModule(config, spectrum_stddev=stddev, model=load_pretrained(config.model))
 
 

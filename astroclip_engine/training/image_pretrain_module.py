@@ -48,8 +48,7 @@ class ImagePretrainModule(EncoderPretrainModule):
 
     r2_metric = "r2_image_image"
 
-    def __init__(self, config: RunConfig | dict[str, Any], spectrum_stddev: Any = None) -> None:
-        spectrum_stddev = None  # unused: images only; the argument keeps build_module uniform
+    def __init__(self, config: RunConfig | dict[str, Any]) -> None:
         super().__init__(config)
         model_config = self.run_config.model
         self.model = build_image_encoder(model_config.image_encoder)
@@ -94,7 +93,7 @@ class ImagePretrainModule(EncoderPretrainModule):
 
     @torch.no_grad()
     def _enqueue(self, keys: Tensor) -> None:
-        if self.trainer is not None and self.trainer.world_size > 1:
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
             keys = self.all_gather(keys).reshape(-1, keys.shape[-1])
         keys = keys[-QUEUE_SIZE:]
         slots = (self.queue_next + torch.arange(len(keys), device=keys.device)) % QUEUE_SIZE

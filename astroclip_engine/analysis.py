@@ -23,9 +23,17 @@ class PipelineStep:
 
 
 def analysis_steps(checkpoint: Path, data: Path | str, store: Path,
-                   evaluation: Path, evaluate_args: tuple[str, ...] = ()) -> list[PipelineStep]:
+                   evaluation: Path, evaluate_args: tuple[str, ...] = (), *,
+                   pretrained_spectrum: Path | str | None = None,
+                   pretrained_image: Path | str | None = None) -> list[PipelineStep]:
     """Embed `data` with `checkpoint` into `store`, map it (UMAP + clusters) and evaluate it
-    into the `evaluation` folder (`evaluate_args`: extra `astroclip evaluate` flags)."""
+    into the `evaluation` folder (`evaluate_args`: extra `astroclip evaluate` flags;
+    `pretrained_spectrum` / `pretrained_image`: `astroclip pretrain` checkpoints whose encoder
+    alone is evaluated too)."""
+    for flag, path in (("--pretrained-spectrum", pretrained_spectrum),
+                       ("--pretrained-image", pretrained_image)):
+        if path is not None and flag not in evaluate_args:
+            evaluate_args = (*evaluate_args, flag, str(path))
     return [
         PipelineStep("embeddings", store.exists,
                      lambda: ["embed", "--checkpoint", str(checkpoint), "--data", str(data),

@@ -28,6 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-few-shot", action="store_true", help="skip the few-shot MLP")
     parser.add_argument("--pretrained-spectrum", metavar="CKPT",
                         help="also evaluate this `astroclip pretrain` encoder alone (frozen)")
+    parser.add_argument("--pretrained-image", metavar="CKPT",
+                        help="also evaluate this `astroclip pretrain --modality image` encoder "
+                             "alone (frozen)")
     parser.add_argument("--json", action="store_true", help="print report.json on stdout")
     add_progress_option(parser)
     parser.set_defaults(func=run)
@@ -48,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
                                 k_weighted=args.k_weighted, few_shot_mlp=not args.no_few_shot,
                                 image_baseline_cnn=not args.no_image_baseline,
                                 pretrained_spectrum=args.pretrained_spectrum,
+                                pretrained_image=args.pretrained_image,
                                 reporter=reporter)
         text = Path(args.out, "report.md").read_text()
     else:

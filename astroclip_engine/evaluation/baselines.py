@@ -8,6 +8,7 @@ subsample), images downsampled 4x and centre-cropped to 32 px, a few epochs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,9 +86,10 @@ def photometry_features(mags: np.ndarray) -> np.ndarray:
 
 
 class SmallCNN(nn.Module):
-    """Three conv blocks and a linear head: a deliberately small supervised image regressor."""
+    """Three conv blocks and a linear head: a deliberately small supervised image regressor
+    (or classifier, `train_cnn_classifier`)."""
 
-    def __init__(self, n_out: int) -> None:
+    def __init__(self, n_out: int) -> None:  # regression targets or class logits
         super().__init__()
         layers: list[nn.Module] = []
         for c_in, c_out in ((3, 16), (16, 32), (32, 64)):
@@ -103,11 +105,30 @@ class SmallCNN(nn.Module):
 def train_cnn(images: np.ndarray, y: np.ndarray, config: BaselineConfig,
               cancel: CancelToken | None = None) -> SmallCNN:
     """Fit a SmallCNN on standardised targets with a NaN-masked MSE and random flips."""
+    target = torch.from_numpy(y.astype(np.float32))
+
+    def loss(predicted: torch.Tensor, wanted: torch.Tensor) -> torch.Tensor:
+        ok = torch.isfinite(wanted)
+        return ((predicted - torch.nan_to_num(wanted)) ** 2)[ok].mean()
+
+    return _fit(SmallCNN(y.shape[1]), images, target, loss, config, cancel)
+
+
+def train_cnn_classifier(images: np.ndarray, labels: np.ndarray, n_classes: int,
+                         config: BaselineConfig, cancel: CancelToken | None = None) -> SmallCNN:
+    """Fit a SmallCNN as an `n_classes`-way classifier (cross-entropy on labels 0..n-1, random
+    flips); its outputs are the class logits."""
+    target = torch.from_numpy(labels.astype(np.int64))
+    return _fit(SmallCNN(n_classes), images, target, nn.functional.cross_entropy, config, cancel)
+
+
+def _fit(model: SmallCNN, images: np.ndarray, target: torch.Tensor,
+         loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], config: BaselineConfig,
+         cancel: CancelToken | None) -> SmallCNN:
+    """Adam on mini-batches of (images, target) with random flips; the model in eval mode."""
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     x = torch.from_numpy(images)
-    target = torch.from_numpy(y.astype(np.float32))
-    model = SmallCNN(y.shape[1])
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     model.train()
     for _ in range(config.epochs):
@@ -118,13 +139,12 @@ def train_cnn(images: np.ndarray, y: np.ndarray, config: BaselineConfig,
             batch = order[start:start + config.batch_size]
             if len(batch) < 2:
                 continue
-            xb, yb = x[batch], target[batch]
+            xb = x[batch]
             if torch.rand(1, generator=generator) < 0.5:
                 xb = xb.flip(-1)
             if torch.rand(1, generator=generator) < 0.5:
                 xb = xb.flip(-2)
-            ok = torch.isfinite(yb)
-            loss = ((model(xb) - torch.nan_to_num(yb)) ** 2)[ok].mean()
+            loss = loss_fn(model(xb), target[batch])
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()

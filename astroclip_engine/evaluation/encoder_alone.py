@@ -1,6 +1,6 @@
-"""The pretrained spectrum encoder alone ("SpecFormer alone" in the AstroCLIP paper): zero-shot
-k-NN R^2 of its frozen, mean-pooled features, on the same galaxies and split as the aligned
-model's store, so the two rows compare directly."""
+"""A pretrained encoder alone ("SpecFormer alone" in the AstroCLIP paper, and the MoCo image
+encoder alone): zero-shot k-NN R^2 of its frozen, pooled features, on the same galaxies and
+split as the aligned model's store, so the rows compare directly."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from astroclip_engine.data.transforms import prepare_spectra
+from astroclip_engine.data.transforms import prepare_images, prepare_spectra
 from astroclip_engine.evaluation.data import EvalData, mask_groups
 from astroclip_engine.knn import knn_regress, l2_normalize, r2_score
 
@@ -36,6 +36,32 @@ def specformer_features(checkpoint: str | Path, dataset_path: str | Path,
             with torch.no_grad():
                 spectra = prepare_spectra(torch.from_numpy(raw), train=False)
                 out.append(model.forward_features(spectra).numpy())
+    finally:
+        dataset.close()
+    return l2_normalize(np.concatenate(out))
+
+
+def image_encoder_features(checkpoint: str | Path, dataset_path: str | Path,
+                           dataset_rows: np.ndarray) -> np.ndarray:
+    """(n, F) L2-normalised pooled features of an `astroclip pretrain --modality image` encoder
+    for the given dataset rows (its own preprocessing and crop, no augmentation)."""
+    from astroclip_engine.data.open import open_dataset
+    from astroclip_engine.models.pretrain_checkpoint import (
+        load_pretrained_image_encoder,
+        pretrain_config,
+    )
+
+    config, _ = pretrain_config(checkpoint)
+    model = load_pretrained_image_encoder(checkpoint, config.model.image_encoder).eval()
+    dataset = open_dataset(dataset_path)
+    out = []
+    try:
+        for start in range(0, len(dataset_rows), BATCH):
+            raw = np.stack([np.asarray(dataset.read_image(int(i)), dtype=np.float32)
+                            for i in dataset_rows[start:start + BATCH]])
+            with torch.no_grad():
+                images = prepare_images(torch.from_numpy(raw), config.model, train=False)
+                out.append(model.forward_features(images).numpy())
     finally:
         dataset.close()
     return l2_normalize(np.concatenate(out))

@@ -40,11 +40,13 @@ def evaluate_store(
     baseline: BaselineConfig | None = None,
     make_plots: bool = True,
     pretrained_spectrum: str | Path | None = None,
+    pretrained_image: str | Path | None = None,
     reporter: Reporter | None = None,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Evaluate one store; returns the report dictionary written to report.json.
-    `pretrained_spectrum`: an `astroclip pretrain` checkpoint, evaluated alone (frozen) too."""
+    `pretrained_spectrum` / `pretrained_image`: `astroclip pretrain` checkpoints, evaluated alone
+    (frozen) too."""
     report = reporter or null_reporter
     out_dir = Path(out_dir)
     with EmbeddingStore(store_path) as store:
@@ -76,7 +78,17 @@ def evaluate_store(
 
         features = specformer_features(pretrained_spectrum, data.dataset_path, dataset_rows)
         result["encoder_alone"] = encoder_alone_rows(features, data, "SpecFormer alone", k)
+    if pretrained_image is not None:
+        from astroclip_engine.evaluation.encoder_alone import (
+            encoder_alone_rows,
+            image_encoder_features,
+        )
+
+        features = image_encoder_features(pretrained_image, data.dataset_path, dataset_rows)
+        result["encoder_alone"] += encoder_alone_rows(features, data, "image encoder alone", k)
     result["morphology"] = _morphology(data, targetids)
+    if result["morphology"] and image_baseline_cnn:
+        result["morphology"] += _morphology_cnn(data, targetids, dataset_rows, baseline, cancel)
     base, notes = _baselines(data, image_baseline_cnn, photometry_mlp, baseline, reporter, cancel)
     result["baselines"] = [p.summary() for p in base]
     result["baseline_notes"] = notes
@@ -126,6 +138,24 @@ def _morphology(data: EvalData, targetids: Any) -> list[dict[str, Any]]:
         return []
     return morphology_rows({"image": data.image, "spectrum": data.spectrum}, labels,
                            data.train, data.test)
+
+
+def _morphology_cnn(data: EvalData, targetids: Any, dataset_rows: Any,
+                    config: BaselineConfig | None,
+                    cancel: CancelToken | None) -> list[dict[str, Any]]:
+    """The supervised CNN row of the morphology table (when the dataset opens)."""
+    from astroclip_engine.data.mock import mock_properties_path
+    from astroclip_engine.evaluation.morphology import cnn_morphology_row, read_morphology
+
+    dataset = _open_dataset(data.dataset_path, [])
+    if dataset is None:
+        return []
+    labels = read_morphology(mock_properties_path(data.dataset_path), targetids)
+    try:
+        return [cnn_morphology_row(dataset, dataset_rows, labels, data.train, data.test, config,
+                                   cancel)]
+    finally:
+        dataset.close()
 
 
 def _open_dataset(path: str, notes: list[str]) -> Any:
@@ -229,10 +259,11 @@ def markdown(result: dict[str, Any]) -> str:
     parts += [f"- {note}" for note in result.get("baseline_notes", [])]
     if result.get("morphology"):
         parts += ["\n## Morphology classification (MORPH_CLASS, test split)\n",
-                  "| embeddings | k-NN (k = 16) | few-shot (10 per class) | majority class |",
-                  "|---|---|---|---|"]
-        parts += [f"| {m['features']} | {m['knn']:.3f} | {m['few_shot_10']:.3f} | "
-                  f"{m['majority']:.3f} |" for m in result["morphology"]]
+                  "| features | k-NN (k = 16) | few-shot (10 per class) | supervised | "
+                  "majority class |", "|---|---|---|---|---|"]
+        parts += [f"| {m['features']} | {_fmt(m['knn'])} | {_fmt(m['few_shot_10'])} | "
+                  f"{_fmt(m.get('supervised'))} | {m['majority']:.3f} |"
+                  for m in result["morphology"]]
     parts += ["\n## Cross-modal retrieval (test split)\n",
               "| direction | top-1 | top-10 | median rank | n |", "|---|---|---|---|---|"]
     parts += [f"| {d} | {m['top1']:.3f} | {m['top10']:.3f} | {m['median_rank']:.0f} | {m['n']} |"

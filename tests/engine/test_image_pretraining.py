@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -119,3 +120,21 @@ def test_pretrain_image_refuses_a_spectrum_preset(mock_survey: Path, tmp_path: P
     assert code == 2
     assert "not image pretraining" in capsys.readouterr().err
     assert load_preset("pretrain-image").model.image_encoder == "resnet50"
+
+
+def test_image_encoder_alone_features_and_evaluate_flag(pretrained: Path, mock_survey: Path,
+                                                        tmp_path: Path) -> None:
+    from astroclip_engine.analysis import analysis_steps
+    from astroclip_engine.evaluation.encoder_alone import image_encoder_features
+
+    features = image_encoder_features(RunDir(pretrained).best_checkpoint, mock_survey,
+                                      np.arange(10))
+    assert features.shape == (10, 128)
+    assert np.allclose(np.linalg.norm(features, axis=1), 1.0, atol=1e-5)
+    steps = analysis_steps(tmp_path / "m.ckpt", mock_survey, tmp_path / "s.h5", tmp_path / "e",
+                           pretrained_image=tmp_path / "p.ckpt")
+    argv = steps[-1].argv()
+    assert argv[argv.index("--pretrained-image") + 1] == str(tmp_path / "p.ckpt")
+    plain = analysis_steps(tmp_path / "m.ckpt", mock_survey, tmp_path / "s.h5", tmp_path / "e",
+                           ("--k", "8"))[-1].argv()
+    assert plain[-2:] == ["--k", "8"] and "--pretrained-image" not in plain

@@ -165,8 +165,9 @@ def install_training_ui(window: QMainWindow, workspace: str | Path | None = None
     new_run.setShortcut(QKeySequence("Ctrl+Shift+T"))
     new_run.setStatusTip("Configure and start a training run")
     new_run.triggered.connect(controller.new_run)
-    pretrain = QAction("Pretrain spectrum encoder…", window)
-    pretrain.setStatusTip("Masked spectrum modelling before the alignment (astroclip pretrain)")
+    pretrain = QAction("Pretrain an encoder…", window)
+    pretrain.setStatusTip("Self-supervision of the spectrum (masked modelling) or image (MoCo) "
+                          "encoder before the alignment (astroclip pretrain)")
     pretrain.triggered.connect(controller.new_pretraining)
     menu.addAction(new_run)
     menu.addAction(pretrain)

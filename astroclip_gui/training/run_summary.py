@@ -75,8 +75,10 @@ def summarize(run: RunDir) -> RunSummary:
     except AstroClipError as exc:
         return RunSummary(run.path, status.state, message=str(exc))
     model = config.model
-    image = "Stein ResNet-50" if model.image_checkpoint else ENCODER_NAMES.get(
-        model.image_encoder, model.image_encoder)
+    image = ENCODER_NAMES.get(model.image_encoder, model.image_encoder)
+    if model.image_checkpoint:
+        own = pretraining_run_of(model.image_checkpoint) is not None
+        image = f"pretrained {image}" if own else "Stein ResNet-50"
     spectrum = ENCODER_NAMES.get(model.spectrum_encoder, model.spectrum_encoder)
     if model.spectrum_checkpoint:
         spectrum = "pretrained " + (spectrum if spectrum.endswith("SpecFormer") else "spender")
@@ -84,6 +86,8 @@ def summarize(run: RunDir) -> RunSummary:
     encoders = f"{image} + {spectrum}{frozen}"
     if model.task == "pretrain_spectrum":  # `astroclip pretrain`: one encoder, no alignment
         encoders = f"pretraining: {spectrum} (masked spectra)"
+    elif model.task == "pretrain_image":
+        encoders = f"pretraining: {image} (MoCo images)"
     return RunSummary(
         path=run.path, state=status.state, encoders=encoders,
         embedding_dim=None if model.task != "align" else model.embedding_dim,
@@ -104,15 +108,36 @@ def val_loss_curve(run: RunDir) -> tuple[list[float], list[float]]:
     return xs, ys
 
 
+def pretraining_run_of(checkpoint: str | Path) -> str | None:
+    """The modality ("spectrum", "image") when `checkpoint` lies in an `astroclip pretrain` run
+    directory (RUN_DIR/checkpoints/*.ckpt), else None (e.g. a published checkpoint)."""
+    run = RunDir(Path(checkpoint).parent.parent)
+    try:
+        task = run.read_config().model.task if run.config_path.exists() else "align"
+    except AstroClipError:
+        return None
+    return task.removeprefix("pretrain_") if task.startswith("pretrain_") else None
+
+
 def best_checkpoint(run: RunDir) -> Path:
     return run.best_checkpoint if run.best_checkpoint.exists() else run.last_checkpoint
 
 
 def analysis_commands(run: RunDir, data: str) -> list[tuple[str, list[str]]]:
     """(label, `astroclip` arguments) of the engine's analysis steps (embed -> UMAP maps ->
-    evaluate, astroclip_engine/analysis.py) for this run's best model, with JSON progress."""
+    evaluate, astroclip_engine/analysis.py) for this run's best model, with JSON progress; the
+    evaluation adds the encoder-alone rows of the `astroclip pretrain` encoders it started from."""
+    alone: dict[str, str] = {}
+    try:
+        model = run.read_config().model
+    except AstroClipError:
+        model = None
+    for checkpoint in (model.image_checkpoint, model.spectrum_checkpoint) if model else ():
+        modality = pretraining_run_of(checkpoint) if checkpoint else None
+        if modality is not None:
+            alone[f"pretrained_{modality}"] = checkpoint
     steps = analysis_steps(best_checkpoint(run), data, run.path / STORE_NAME,
-                           run.path / EVALUATION_DIR)
+                           run.path / EVALUATION_DIR, **alone)
     return [(step.name, [*step.argv(), *JSON_PROGRESS]) for step in steps]
 
 
@@ -120,8 +145,10 @@ def resume_args(run: RunDir) -> list[str]:
     """`astroclip train` arguments that continue a run from its own config.yaml (the process
     adds --resume)."""
     try:
-        if run.read_config().model.task == "pretrain_spectrum":
-            return ["pretrain", "--modality", "spectrum", "--out", str(run.path)]
+        task = run.read_config().model.task
+        if task.startswith("pretrain_"):
+            modality = task.removeprefix("pretrain_")
+            return ["pretrain", "--modality", modality, "--out", str(run.path)]
     except AstroClipError:
         pass
     return ["train", "--out", str(run.path)]

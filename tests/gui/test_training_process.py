@@ -186,7 +186,7 @@ def test_install_training_ui_fills_the_menu(tmp_path: Path, qtbot) -> None:
     window.open_project = opened.append
     controller = install_training_ui(window, tmp_path / "runs")
     texts = [a.text() for a in window.training_menu.actions() if a.text()]
-    assert texts == ["New training run…", "Pretrain spectrum encoder…", "Runs panel",
+    assert texts == ["New training run…", "Pretrain an encoder…", "Runs panel",
                      "Training monitor"]
     assert controller.runs.workspace == tmp_path / "runs"
     controller.runs.open_in_explorer.emit(tmp_path / "store.h5")

@@ -30,6 +30,30 @@ def make_plot(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
     return plot
 
 
+LINE, DOT = "\u2501\u2501", "\u2501\u25cf\u2501"
+"""Legend swatches: a line, and a line with a marker."""
+TITLE_HEIGHT, LEGEND_ROW_HEIGHT = 22, 14
+
+
+def set_title_legend(plot: pg.PlotWidget, title: str, entries: list[tuple[str, str, str]],
+                     per_row: int = 4) -> str:
+    """Title the plot with legend rows under the title, outside the curves' area.
+    `entries` are (label, colour, swatch: LINE or DOT); returns the title's HTML."""
+    foreground = pg.mkColor(pg.getConfigOption("foreground")).name()
+    swatches = [f'<span style="color:{colour}; font-weight:700">{swatch}</span>&nbsp;{label}'
+                for label, colour, swatch in entries]
+    rows = ["&nbsp;&nbsp;&nbsp;".join(swatches[i:i + per_row])
+            for i in range(0, len(swatches), per_row)]
+    html = f'<span style="color:{foreground}">{title}</span>' + "".join(
+        f'<br><span style="color:{foreground}; font-size:8pt">{row}</span>' for row in rows)
+    plot.setTitle(html, size="10pt")
+    height = TITLE_HEIGHT + LEGEND_ROW_HEIGHT * len(rows)  # pyqtgraph fixes one line's height
+    item = plot.getPlotItem()
+    item.titleLabel.setMaximumHeight(height)
+    item.layout.setRowFixedHeight(0, height)
+    return html
+
+
 def add_legend(plot: pg.PlotWidget, offset: tuple[int, int]) -> pg.LegendItem:
     """A compact legend on a translucent panel of the plot's background colour."""
     background = pg.mkColor(pg.getConfigOption("background"))

@@ -68,3 +68,17 @@ def test_third_party_warnings_hidden_ours_shown() -> None:
         warnings.warn_explicit("bad pixels", UserWarning, "y.py", 1,
                                module="astroclip_engine.data.legacy_fits")
     assert [str(w.message) for w in caught] == ["bad pixels"]
+
+
+def test_progress_bar_is_not_redrawn_after_its_end() -> None:
+    import io
+
+    from astroclip_engine.jobs import Progress, TqdmReporter
+
+    stream = io.StringIO()
+    report = TqdmReporter(stream)
+    for current, message in ((0, "epoch 1"), (2, "epoch 1"), (2, "best.ckpt"), (2, "finished")):
+        report(Progress("train", current, 2, message))
+    assert "best.ckpt" not in stream.getvalue() and "finished" not in stream.getvalue()
+    report(Progress("train", 0, 4, "a second pass"))  # the same job again: a new bar
+    assert "a second pass" in stream.getvalue()

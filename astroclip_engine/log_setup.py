@@ -51,11 +51,14 @@ class AdvertFilter(logging.Filter):
 
 
 _ADVERT_FILTER = AdvertFilter()
+_verbose_process = [False]
+"""Set by the first verbose call: the demo's inner commands keep `astroclip -v demo`'s choice."""
 
 
 def configure_logging(verbose: bool = False) -> None:
     """Set up console logging and warning filters for one `astroclip` process (idempotent:
     the demo runs other commands through `cli.main` in the same process)."""
+    verbose = _verbose_process[0] = verbose or _verbose_process[0]
     root = logging.getLogger()
     if not root.handlers:  # as logging.basicConfig: a host (pytest, the GUI) keeps its own
         handler = _StderrHandler()

@@ -31,6 +31,10 @@ R2_CURVES = {f"{query}_{key}": (f"{query} → {key}", colour)
              for (query, key), colour in zip(MODALITY_PAIRS, R2_COLOURS, strict=True)}
 """Validation R² curves by metric key: (label, colour)."""
 TRAIN_COLOUR, VAL_COLOUR = "#1f77b4", "#d62728"
+WHOLE_EPOCH_TICKS = 15
+"""Up to this many epochs the R² plot ticks every epoch."""
+LR_SCALE = 1e3
+"""The learning-rate plot shows lr x 10^3 (short tick labels that leave room for the label)."""
 LOG_LINES = 2000
 
 
@@ -145,7 +149,7 @@ class TrainingMonitorWidget(QWidget):
         self.val_curve = self.loss_plot.plot(
             pen=pg.mkPen(VAL_COLOUR, width=2), symbol="o", symbolSize=6,
             symbolBrush=VAL_COLOUR, symbolPen=None)
-        self.lr_plot = make_plot("Learning rate", "optimizer step", "learning rate")
+        self.lr_plot = make_plot("Learning rate", "optimizer step", "learning rate (× 10⁻³)")
         self.lr_curve = self.lr_plot.plot(pen=pg.mkPen("#2ca02c", width=1.5))
         self.r2_plot = make_plot("Zero-shot redshift R²", "epoch",
                                  "R² (1 = exact)")
@@ -271,9 +275,15 @@ class TrainingMonitorWidget(QWidget):
         self._dirty = False
         self.train_curve.setData(self._series["train"].x, self._series["train"].y)
         self.val_curve.setData(self._series["val"].x, self._series["val"].y)
-        self.lr_curve.setData(self._series["lr"].x, self._series["lr"].y)
+        self.lr_curve.setData(self._series["lr"].x, [LR_SCALE * y for y in self._series["lr"].y])
         for key, curve in self.r2_curves.items():
             curve.setData(self._series[key].x, self._series[key].y)
+        epochs = max((max(self._series[key].x, default=0) for key in R2_CURVES), default=0)
+        axis = self.r2_plot.getAxis("bottom")
+        if epochs <= WHOLE_EPOCH_TICKS:  # epochs are whole numbers: no 1.5 ticks
+            axis.setTickSpacing(1, 1)
+        else:
+            axis.setTickSpacing()
 
     def _update_buttons(self) -> None:
         live = self.process is not None

@@ -30,8 +30,8 @@ def make_plot(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
     return plot
 
 
-LINE, DOT = "\u2501\u2501", "\u2501\u25cf\u2501"
-"""Legend swatches: a line, and a line with a marker."""
+LINE, DOT, SQUARE = "\u2501\u2501", "\u2501\u25cf\u2501", "\u2501\u25a0\u2501"
+"""Legend swatches: a line, and a line with a round or a square marker."""
 TITLE_HEIGHT, LEGEND_ROW_HEIGHT = 22, 14
 
 

@@ -49,3 +49,20 @@ def test_legends_sit_above_the_curves_and_axes_have_units(qtbot, tmp_path: Path)
         ("r2", monitor.r2_plot, "left"), ("epoch", monitor.r2_plot, "bottom"))}
     assert labels["step"] == "optimizer step" and "(nats)" in labels["loss"]
     assert labels["r2"].startswith("R²") and "(" in labels["r2"] and labels["epoch"] == "epoch"
+
+
+def test_runs_panel_legends_name_each_run_above_the_curves(qtbot, tmp_path: Path) -> None:
+    from astroclip_engine.config import load_preset
+    from astroclip_gui.training.runs_panel import RunsPanelWidget
+
+    run = _write_run(tmp_path / "runs" / "tiny")
+    run.write_config(load_preset("demo-cpu"))
+    panel = RunsPanelWidget(run.path.parent)
+    qtbot.addWidget(panel)
+    panel.resize(900, 640)
+    panel.show()
+    panel.select_run(run.path)
+    for plot in (panel.loss_plot, panel.r2_plot):
+        assert plot.getPlotItem().legend is None
+    assert "tiny" in panel.loss_plot.getPlotItem().titleLabel.text
+    assert "(nats)" in panel.loss_plot.getAxis("left").labelText

@@ -1,5 +1,5 @@
 """Plot and status helpers shared by the app's views: labelled pyqtgraph plots in the current
-style's colours, compact legends, and the colours of run states."""
+style's colours, legends under their titles, and the colours of run states."""
 
 from __future__ import annotations
 
@@ -52,16 +52,6 @@ def set_title_legend(plot: pg.PlotWidget, title: str, entries: list[tuple[str, s
     item.titleLabel.setMaximumHeight(height)
     item.layout.setRowFixedHeight(0, height)
     return html
-
-
-def add_legend(plot: pg.PlotWidget, offset: tuple[int, int]) -> pg.LegendItem:
-    """A compact legend on a translucent panel of the plot's background colour."""
-    background = pg.mkColor(pg.getConfigOption("background"))
-    background.setAlpha(210)
-    legend = plot.addLegend(offset=offset, labelTextSize="8pt", verSpacing=-4)
-    legend.setBrush(pg.mkBrush(background))
-    legend.setPen(pg.mkPen(pg.mkColor(pg.getConfigOption("foreground")), width=0.5))
-    return legend
 
 
 def state_badge(label: QLabel, state: str) -> None:

@@ -78,7 +78,7 @@ def _describe_studio(path: Path, obj: Mapping[str, Any]) -> dict[str, Any]:
         config = hparams.get("config") if isinstance(hparams, Mapping) else None
     model = plain_value(config.get("model")) if isinstance(config, Mapping) else {}
     model = model if isinstance(model, dict) else {}
-    if model.get("task") == "pretrain_spectrum":
+    if model.get("task") in ("pretrain_spectrum", "pretrain_image"):
         return _describe_pretraining(path, obj, model)
     family, state = identify_checkpoint(obj, path)
     v2 = model.get("family") == "astroclip-v2" and family.name == "astroclip-v2"
@@ -103,7 +103,7 @@ def _describe_studio(path: Path, obj: Mapping[str, Any]) -> dict[str, Any]:
 
 def _describe_pretraining(path: Path, obj: Mapping[str, Any],
                           model: Mapping[str, Any]) -> dict[str, Any]:
-    """An `astroclip pretrain --modality spectrum` checkpoint (docs/pretraining.md)."""
+    """An `astroclip pretrain` checkpoint, either modality (docs/pretraining.md)."""
     state = obj.get("state_dict")
     metas = [v for v in state.values() if isinstance(v, TensorMeta)] \
         if isinstance(state, Mapping) else []
@@ -111,11 +111,18 @@ def _describe_pretraining(path: Path, obj: Mapping[str, Any],
         "file": str(path),
         "kind": "pretraining checkpoint",
         "family": "astroclip-studio",
-        "description": f"spectrum encoder {model.get('spectrum_encoder')} pretrained by masked "
-                       "spectrum modelling (use with `astroclip train --spectrum-checkpoint`)",
+        "description": _pretraining_description(model),
         "embeds": "nothing yet (a backbone to align)",
         "parameters": sum(m.numel for m in metas),
         "tensors": len(metas),
         "epoch": plain_value(obj.get("epoch")),
         "top_level_keys": sorted(str(k) for k in obj),
     }
+
+
+def _pretraining_description(model: Mapping[str, Any]) -> str:
+    if model.get("task") == "pretrain_image":
+        return (f"image encoder {model.get('image_encoder')} pretrained by MoCo-v2 (use with "
+                "`astroclip train --image-checkpoint`)")
+    return (f"spectrum encoder {model.get('spectrum_encoder')} pretrained by masked spectrum "
+            "modelling (use with `astroclip train --spectrum-checkpoint`)")

@@ -138,3 +138,11 @@ def test_image_encoder_alone_features_and_evaluate_flag(pretrained: Path, mock_s
     plain = analysis_steps(tmp_path / "m.ckpt", mock_survey, tmp_path / "s.h5", tmp_path / "e",
                            ("--k", "8"))[-1].argv()
     assert plain[-2:] == ["--k", "8"] and "--pretrained-image" not in plain
+
+
+def test_info_describes_the_image_pretraining_checkpoint(pretrained: Path) -> None:
+    from astroclip_engine.file_info import describe_file
+
+    described = describe_file(RunDir(pretrained).best_checkpoint)
+    assert described["kind"] == "pretraining checkpoint" and described["parameters"] > 0
+    assert "resnet_small" in described["description"] and "MoCo" in described["description"]

@@ -108,11 +108,13 @@ def best_checkpoint(run: RunDir) -> Path:
     return run.best_checkpoint if run.best_checkpoint.exists() else run.last_checkpoint
 
 
-def analysis_commands(run: RunDir, data: str) -> list[tuple[str, list[str]]]:
+def analysis_commands(run: RunDir, data: str,
+                      umap_seed: int | None = None) -> list[tuple[str, list[str]]]:
     """(label, `astroclip` arguments) of the engine's analysis steps (embed -> UMAP maps ->
-    evaluate, astroclip_engine/analysis.py) for this run's best model, with JSON progress."""
+    evaluate, astroclip_engine/analysis.py) for this run's best model, with JSON progress
+    (`umap_seed`: reproducible, slower maps)."""
     steps = analysis_steps(best_checkpoint(run), data, run.path / STORE_NAME,
-                           run.path / EVALUATION_DIR)
+                           run.path / EVALUATION_DIR, umap_seed=umap_seed)
     return [(step.name, [*step.argv(), *JSON_PROGRESS]) for step in steps]
 
 

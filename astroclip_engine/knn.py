@@ -19,15 +19,17 @@ def cosine_knn(
     exclude: np.ndarray | None = None,
     largest: bool = True,
     block: int = 1024,
+    allowed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices (nq, k) and cosine similarities (nq, k) of the k most (or least) similar keys.
 
     Inputs must already be L2-normalised. `exclude[i]` is a key index to skip for query i
-    (e.g. the query itself), or -1. Work is blocked so memory stays O(block * N). Past the one
-    pass over the keys (a matrix-vector product for a single query) only an O(N) selection
+    (e.g. the query itself), or -1. `allowed` (bool, one per key) keeps the search to those
+    keys (the explorer's property ranges). Work is blocked so memory stays O(block * N). Past
+    the one pass over the keys (a matrix-vector product for a single query) only an O(N) selection
     runs, on the similarities in place: no negated or scaled copies.
     """
-    n_keys = keys.shape[0]
+    n_keys = keys.shape[0] if allowed is None else int(np.count_nonzero(allowed))
     if k > n_keys - (1 if exclude is not None else 0):
         raise ValueError(f"k = {k} but only {n_keys} galaxies to search")
     out_idx = np.empty((queries.shape[0], k), dtype=np.int64)
@@ -39,6 +41,8 @@ def cosine_knn(
             ex = exclude[start:start + block]
             ok = ex >= 0
             sims[np.flatnonzero(ok), ex[ok]] = -np.inf if largest else np.inf
+        if allowed is not None:
+            sims[:, ~allowed] = -np.inf if largest else np.inf
         idx, sim = _select_top_k(sims, k, largest)
         out_idx[start:start + block], out_sim[start:start + block] = idx, sim
     return out_idx, out_sim

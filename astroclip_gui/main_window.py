@@ -22,6 +22,7 @@ from astroclip_engine.atomic import atomic_path
 from astroclip_gui.dialogs.messages import show_error, show_info
 from astroclip_gui.explorer.actions import ExplorerActions, WindowCommands
 from astroclip_gui.explorer.controller import ExplorerController
+from astroclip_gui.explorer.insight_views import install_insight_views
 from astroclip_gui.explorer.loader import LoadedProject
 from astroclip_gui.explorer.state import AppState
 from astroclip_gui.explorer.views.embedding_map import EmbeddingMapView
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
             self, self.state, self.controller, self.session, self.map_view, self.docks.values(),
             WindowCommands(self.set_style, self.save_subset, self.save_map_png))
         self.training_menu = self.actions.training_menu
+        self.insights = install_insight_views(self)
         self._subscribe()
         self.style_name = apply_style(QApplication.instance(), str(self.session.get("style",
                                       "dark")), self.plot_widgets())
@@ -126,6 +128,7 @@ class MainWindow(QMainWindow):
         s.activeChanged.connect(self._show_active)
         s.neighboursChanged.connect(self._show_neighbours)
         s.selectionChanged.connect(self._show_selection)
+        s.brushChanged.connect(lambda _: self._show_selection(s.selection))
         s.subsetsChanged.connect(lambda: self.subsets.set_subsets(s.subsets))
         s.searchParamsChanged.connect(self.gallery.show_params)
         m.pointClicked.connect(s.set_active)
@@ -221,12 +224,14 @@ class MainWindow(QMainWindow):
         self.map_view.set_overlays(self.state.active, indices)
 
     def _show_selection(self, selection) -> None:
-        self.map_view.set_selection(selection.indices)
+        self.map_view.set_selection(self.state.highlighted())
         loaded = self.state.loaded
         if loaded is not None:
             text = f"{loaded.n:,} galaxies"
             if len(selection):
                 text += f" · {len(selection):,} selected"
+            if self.state.brush is not None:
+                text += f" · {len(self.state.brush):,} in the property ranges"
             self.count_label.setText(text)
 
     def _show_hover(self, index: int) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from astroclip_engine.errors import AstroClipError
 from astroclip_engine.project import Project
@@ -27,6 +27,7 @@ from astroclip_gui.session import Session
 from astroclip_gui.workers import Job, JobFailure, JobRunner
 
 log = logging.getLogger(__name__)
+BRUSH_SEARCH_DELAY_MS = 150
 
 
 class ExplorerController(QObject):
@@ -44,6 +45,12 @@ class ExplorerController(QObject):
         self.ask_dataset: Callable[[str], str | None] = lambda recorded: None
         state.activeChanged.connect(lambda _: self.run_search())
         state.searchParamsChanged.connect(lambda _: self.run_search())
+        # a drag moves the brush many times a second: search once it rests
+        self._brush_search = QTimer(self)
+        self._brush_search.setSingleShot(True)
+        self._brush_search.setInterval(BRUSH_SEARCH_DELAY_MS)
+        self._brush_search.timeout.connect(self.run_search)
+        state.brushChanged.connect(lambda _: self._brush_search.start())
         state.subsetsChanged.connect(self._save_subsets)
         runner.jobFailed.connect(self._job_failed)
 
@@ -102,7 +109,8 @@ class ExplorerController(QObject):
             return
         p = self.state.params
         try:
-            result = loaded.search.around(active, p.query_modality, p.key_modality, p.k, p.largest)
+            result = loaded.search.around(active, p.query_modality, p.key_modality, p.k, p.largest,
+                                          within=self.state.brush)
         except (AstroClipError, ValueError) as exc:
             self.errorRaised.emit("Search failed", str(exc), "")
             return

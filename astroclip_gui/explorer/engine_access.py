@@ -16,6 +16,7 @@ import torch
 
 from astroclip_engine.data.open import open_dataset
 from astroclip_engine.data.transforms import legacy_rgb
+from astroclip_engine.knn import cosine_knn
 from astroclip_engine.search import SimilaritySearch
 from astroclip_engine.store import EmbeddingStore
 
@@ -83,8 +84,11 @@ class NeighbourSearch:
             self.engine.build_index(modality, threads=background_threads())  # type: ignore[arg-type]
 
     def around(self, index: int, query_modality: str, key_modality: str, k: int,
-               largest: bool = True) -> Neighbours:
-        """The k galaxies most (or least) similar to galaxy `index` (never itself)."""
+               largest: bool = True, within: np.ndarray | None = None) -> Neighbours:
+        """The k galaxies most (or least) similar to galaxy `index` (never itself), among the
+        store rows `within` only when given (the property panel's brushed galaxies)."""
+        if within is not None:
+            return self._around_within(index, query_modality, key_modality, k, largest, within)
         k = max(1, min(k, self.engine.n_keys - 1))
         result = self.engine.search(query_modality, key_modality,  # type: ignore[arg-type]
                                     row=index, k=k, largest=largest)
@@ -99,3 +103,23 @@ class NeighbourSearch:
                                     vector=vector, k=k, largest=largest)
         return Neighbours(None, result.rows, result.similarities, query_modality, key_modality,
                           largest)
+
+    def _around_within(self, index: int, query_modality: str, key_modality: str, k: int,
+                       largest: bool, within: np.ndarray) -> Neighbours:
+        """Exact search among the searchable rows of `within` (one pass over all keys; the
+        others are masked out)."""
+        keep = np.zeros(len(self.store), dtype=bool)
+        keep[np.asarray(within, dtype=np.int64)] = True
+        if query_modality == key_modality:
+            keep[index] = False
+        allowed = keep[self.engine.key_rows]
+        k = min(k, int(np.count_nonzero(allowed)))
+        if k < 1:
+            empty = np.empty(0, dtype=np.int64)
+            return Neighbours(index, empty, np.empty(0, dtype=np.float32), query_modality,
+                              key_modality, largest)
+        query = self.engine.embeddings(query_modality)[index][None, :]  # type: ignore[arg-type]
+        keys = self.engine.keys(key_modality)  # type: ignore[arg-type]
+        idx, sims = cosine_knn(query, keys, k, largest=largest, allowed=allowed)
+        rows = self.engine.key_rows[idx[0]]
+        return Neighbours(index, rows, sims[0], query_modality, key_modality, largest)

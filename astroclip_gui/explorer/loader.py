@@ -14,6 +14,7 @@ from astroclip_engine.modalities import EXPLORER_MAPS
 from astroclip_engine.project import Project
 from astroclip_engine.projection import project_store
 from astroclip_engine.store import EmbeddingStore
+from astroclip_gui.explorer.catalogue_columns import MORPHOLOGY_COLUMN, catalogue_columns
 from astroclip_gui.explorer.engine_access import NeighbourSearch, open_paired
 from astroclip_gui.explorer.project_files import dataset_path_for
 
@@ -58,7 +59,9 @@ def load_project(project: Project, remapped: dict[str, str] | None = None,
         report(Progress("open project", 2, 4, "dataset"))
         dataset, missing = None, None
         try:
-            dataset = open_paired(dataset_path_for(project, store, remapped))
+            dataset_path = dataset_path_for(project, store, remapped)
+            dataset = open_paired(dataset_path)
+            add_catalogue_columns(columns, categorical, dataset_path, store.targetids)
         except FileNotFoundError as exc:
             missing = str(exc)
         report(Progress("open project", 3, 4, "search"))
@@ -81,6 +84,16 @@ def colour_columns(store: EmbeddingStore) -> tuple[dict[str, np.ndarray], set[st
         columns[key] = store.clusters(name).astype(np.float32)
         categorical.add(key)
     return columns, categorical
+
+
+def add_catalogue_columns(columns: dict[str, np.ndarray], categorical: set[str],
+                          dataset_path: Path, targetids: np.ndarray) -> None:
+    """Colour and morphology from the dataset's sidecar table (catalogue_columns.py)."""
+    extra = {k: v for k, v in catalogue_columns(dataset_path, targetids).items()
+             if k not in columns}
+    columns.update(extra)
+    if MORPHOLOGY_COLUMN in extra:
+        categorical.add(MORPHOLOGY_COLUMN)
 
 
 def read_maps(store: EmbeddingStore) -> dict[str, np.ndarray]:

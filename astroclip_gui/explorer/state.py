@@ -41,6 +41,7 @@ class AppState(QObject):
     subsetsChanged = Signal()
     historyChanged = Signal()
     hoverChanged = Signal(int)
+    brushChanged = Signal(object)  # sorted indices inside the property brushes, or None
 
     def __init__(self) -> None:
         super().__init__()
@@ -53,6 +54,7 @@ class AppState(QObject):
         self.params = SearchParams()
         self.selection_history = SelectionHistory()
         self.subsets: dict[str, np.ndarray] = {}
+        self.brush: np.ndarray | None = None
         self._history: list[int] = []
         self._history_pos = -1
 
@@ -67,6 +69,7 @@ class AppState(QObject):
         self._history, self._history_pos = [], -1
         self.selection_history.reset()
         self.subsets = {}
+        self.brush = None
         if loaded is not None:
             if self.colour_by not in loaded.columns:
                 self.colour_by = "redshift"
@@ -156,6 +159,20 @@ class AppState(QObject):
     def clear_selection(self) -> None:
         if len(self.selection):
             self.select(np.empty(0, dtype=np.int64))
+
+    def set_brush(self, indices: np.ndarray | None) -> None:
+        """The galaxies inside the property panel's ranges (None: no range is set)."""
+        self.brush = None if indices is None else np.asarray(indices, dtype=np.int64)
+        self.brushChanged.emit(self.brush)
+
+    def highlighted(self) -> np.ndarray:
+        """What the map highlights: the selection, narrowed to the brushed galaxies if any."""
+        selection = self.selection.indices
+        if self.brush is None:
+            return selection
+        if not len(selection):
+            return self.brush
+        return np.intersect1d(selection, self.brush, assume_unique=True)
 
     def add_subset(self, name: str, indices: np.ndarray) -> None:
         self.subsets[name] = np.asarray(indices, dtype=np.int64)

@@ -24,6 +24,7 @@ from astroclip_gui.explorer.views.colour_table import BrushTable, Quantised, qua
 from astroclip_gui.explorer.views.density import density_rgba
 from astroclip_gui.explorer.views.density_pyramid import DensityPyramid
 from astroclip_gui.explorer.views.map_viewbox import PAN, MapViewBox
+from astroclip_gui.explorer.views.selection_image import SELECTION_IMAGE_POINTS, SelectionImage
 from astroclip_gui.explorer.views.table_scatter import TableScatterItem
 
 DENSITY_THRESHOLD = 100_000  # visible points above which auto mode shows the density image
@@ -56,6 +57,7 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         self.density = pg.ImageItem(axisOrder="row-major")
         self.density.hide()
         self.selected = TableScatterItem(size=4)
+        self.selection_image = SelectionImage()
         self.neighbour_marks = pg.ScatterPlotItem(pxMode=True, size=11, brush=None,
                                                   pen=pg.mkPen("#ff4fd8", width=2))
         self.hover_mark = pg.ScatterPlotItem(pxMode=True, size=14, brush=None,
@@ -63,10 +65,11 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         self.active_mark = pg.ScatterPlotItem(pxMode=True, size=20, symbol="star",
                                               brush=pg.mkBrush("#ffd400"),
                                               pen=pg.mkPen("k", width=1))
-        for z, item in enumerate((self.density, self.base, self.selected, self.neighbour_marks,
+        for z, item in enumerate((self.density, self.base, self.selected, self.selection_image,
+                                  self.neighbour_marks,
                                   self.hover_mark, self.active_mark)):
             item.setZValue(z)
-            self.plot.addItem(item, ignoreBounds=item is self.density)
+            self.plot.addItem(item, ignoreBounds=item in (self.density, self.selection_image))
         self.xy = np.zeros((0, 2), dtype=np.float32)
         self._x = self._y = np.zeros(0, dtype=np.float32)
         self.values = np.zeros(0, dtype=np.float32)
@@ -161,12 +164,17 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
     def set_selection(self, indices: np.ndarray) -> None:
         """Selected points drawn in colour above the base layer, which is dimmed."""
         self._selection = np.asarray(indices, dtype=np.int64)
-        if self._selection.size and self.quantised is not None:
+        if self._selection.size > SELECTION_IMAGE_POINTS and self.quantised is not None:
+            self.selected.clear()
+            self.selection_image.show_subset(self._selection, self)
+        elif self._selection.size and self.quantised is not None:
+            self.selection_image.clear_subset()
             self.selected.set_points(self.xy[self._selection],
                                      self.quantised.codes[self._selection],
                                      self.table.table(self.quantised), self.point_size)
         else:
             self.selected.clear()
+            self.selection_image.clear_subset()
         self._apply_opacity()
 
     # picking -------------------------------------------------------------------------------
@@ -218,6 +226,7 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
         self.base.setOpacity(base)
         self.density.setOpacity(base)
         self.selected.setOpacity(self.opacity)
+        self.selection_image.setOpacity(self.opacity)
 
     def _build_pyramid(self, x: np.ndarray, y: np.ndarray) -> None:
         """Worker: the density pyramid of (x, y), used once built unless new data came."""
@@ -248,6 +257,7 @@ class EmbeddingMapView(pg.GraphicsLayoutWidget):
             and self.visible_count() > self.density_threshold)
         if dense:
             self._draw_density()
+        self.selection_image.redraw(self)
         self.density.setVisible(dense)
         self.base.setVisible(not dense)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
-import logging
 import os
 import pkgutil
 import sys
@@ -14,6 +13,7 @@ from collections.abc import Sequence
 
 from astroclip_engine import __version__, commands
 from astroclip_engine.errors import AstroClipError, JobCancelled
+from astroclip_engine.log_setup import configure_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="AstroCLIP Studio engine: data, training, embeddings, search and evaluation.",
     )
     parser.add_argument("--version", action="version", version=f"astroclip {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="debug logging, and the third-party warnings hidden by default")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parser.set_defaults(engine_main=main)  # commands that run other commands (the demo) use it
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
@@ -36,10 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(verbose=args.verbose)
     try:
         return int(args.func(args) or 0)
     except JobCancelled:

@@ -69,10 +69,15 @@ class TqdmReporter:
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stderr
         self._bars: dict[str, Any] = {}
+        self._finished: set[str] = set()
 
     def __call__(self, progress: Progress) -> None:
         from tqdm import tqdm
 
+        complete = progress.total is not None and progress.current >= progress.total
+        if progress.job in self._finished and complete:
+            return  # news after the end (a checkpoint saved, "finished"): no second full bar
+        self._finished.discard(progress.job)
         bar = self._bars.get(progress.job)
         if bar is None:
             bar = tqdm(total=progress.total, desc=progress.job, file=self._stream, leave=True)
@@ -83,9 +88,10 @@ class TqdmReporter:
         if progress.message:
             bar.set_postfix_str(progress.message, refresh=False)
         bar.refresh()
-        if progress.total is not None and progress.current >= progress.total:
+        if complete:
             bar.close()
             del self._bars[progress.job]
+            self._finished.add(progress.job)
 
 
 class JsonLinesReporter:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from astroclip_engine.jobs import TqdmReporter
+from astroclip_engine.commands._progress import add_progress_option, progress_reporter
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,12 +18,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("file", help="*_embeddings.hdf5 or embeddings .npz")
     parser.add_argument("--out", required=True, help="project folder to create")
     parser.add_argument("--umap", action="store_true", help="also compute the image UMAP map")
+    add_progress_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from astroclip_engine.import_embeddings import import_embeddings
 
-    project = import_embeddings(args.file, args.out, umap=args.umap, reporter=TqdmReporter())
+    project = import_embeddings(args.file, args.out, umap=args.umap,
+                                reporter=progress_reporter(args))
     print(project.root)
     return 0

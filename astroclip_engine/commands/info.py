@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import zipfile
-from pathlib import Path
 from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "info", help="summarise a data file (HDF5 release, parquet, DESI coadd, cutout, "
-                     "catalogue), a model checkpoint or a published embeddings file")
-    parser.add_argument("path", help="data file or folder")
+        "info", help="summarise any file or folder the project reads or writes: data (HDF5 "
+                     "release, parquet, DESI coadd, cutout, catalogue), checkpoints, published "
+                     "embeddings, embeddings stores, runs, projects, evaluation reports")
+    parser.add_argument("path", help="file or folder")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--properties", metavar="CAT", help="PROVABGS table to join on TARGETID")
     parser.add_argument("--sample", type=int, default=None, metavar="N",
@@ -24,30 +23,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from astroclip_engine.data.open import DEFAULT_SAMPLE, describe  # numpy + h5py: not for --help
-    from astroclip_engine.published_embeddings import describe_embeddings, detect_embeddings
+    from astroclip_engine.data.open import DEFAULT_SAMPLE  # numpy + h5py: not for --help
+    from astroclip_engine.file_info import describe_file
 
     sample = DEFAULT_SAMPLE if args.sample is None else max(args.sample, 1)
-    checkpoint = _checkpoint_info(args.path)
-    if checkpoint is not None:
-        info = checkpoint
-    elif detect_embeddings(args.path):
-        info = describe_embeddings(args.path)
-    else:
-        info = describe(args.path, properties=args.properties,
-                        sample=None if args.full else sample)
+    info = describe_file(args.path, properties=args.properties,
+                         sample=None if args.full else sample)
     print(json.dumps(info, indent=2) if args.json else format_info(info))
     return 0
-
-
-def _checkpoint_info(path: str) -> dict[str, Any] | None:
-    """What a torch checkpoint holds, or None for any other file. The checkpoint reader
-    imports torch (~1 s), so only zip archives (torch's format) get that far."""
-    if not (Path(path).is_file() and zipfile.is_zipfile(path)):
-        return None
-    from astroclip_engine.models.checkpoint_info import describe_checkpoint, is_torch_checkpoint
-
-    return describe_checkpoint(path) if is_torch_checkpoint(path) else None
 
 
 def format_info(info: dict[str, Any], indent: int = 0) -> str:

@@ -100,9 +100,15 @@ def _baselines(data: EvalData, cnn: bool, photometry: bool, config: BaselineConf
         out += preds
         notes.append(f"photometry baseline: {source} g, r, z magnitudes")
     if cnn and dataset is not None:
+        from astroclip_engine.evaluation.spectrum_baseline import spectrum_baseline
+
         out += image_baseline(data, dataset, config, reporter, cancel)
+        out += spectrum_baseline(data, dataset, config, reporter, cancel)
+        notes.append("spectrum baseline: MLP [256, 64] on the standardised spectra in 12.8 A "
+                     "bins")
     elif cnn:
-        notes.append("image baseline skipped: the source dataset cannot be opened")
+        notes.append("image and spectrum baselines skipped: the source dataset cannot be "
+                     "opened")
     if dataset is not None:
         dataset.close()
     return out, notes

@@ -78,6 +78,8 @@ def _describe_studio(path: Path, obj: Mapping[str, Any]) -> dict[str, Any]:
         config = hparams.get("config") if isinstance(hparams, Mapping) else None
     model = plain_value(config.get("model")) if isinstance(config, Mapping) else {}
     model = model if isinstance(model, dict) else {}
+    if model.get("task") == "pretrain_spectrum":
+        return _describe_pretraining(path, obj, model)
     family, state = identify_checkpoint(obj, path)
     v2 = model.get("family") == "astroclip-v2" and family.name == "astroclip-v2"
     if family.name != "astroclip-studio" and not v2:
@@ -95,5 +97,25 @@ def _describe_studio(path: Path, obj: Mapping[str, Any]) -> dict[str, Any]:
         "embedding_dim": model.get("embedding_dim") or embedding_size(family, state),
         "parameters": sum(m.numel for m in metas),
         "tensors": len(metas),
+        "top_level_keys": sorted(str(k) for k in obj),
+    }
+
+
+def _describe_pretraining(path: Path, obj: Mapping[str, Any],
+                          model: Mapping[str, Any]) -> dict[str, Any]:
+    """An `astroclip pretrain --modality spectrum` checkpoint (docs/pretraining.md)."""
+    state = obj.get("state_dict")
+    metas = [v for v in state.values() if isinstance(v, TensorMeta)] \
+        if isinstance(state, Mapping) else []
+    return {
+        "file": str(path),
+        "kind": "pretraining checkpoint",
+        "family": "astroclip-studio",
+        "description": f"spectrum encoder {model.get('spectrum_encoder')} pretrained by masked "
+                       "spectrum modelling (use with `astroclip train --spectrum-checkpoint`)",
+        "embeds": "nothing yet (a backbone to align)",
+        "parameters": sum(m.numel for m in metas),
+        "tensors": len(metas),
+        "epoch": plain_value(obj.get("epoch")),
         "top_level_keys": sorted(str(k) for k in obj),
     }

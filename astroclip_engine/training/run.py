@@ -202,6 +202,11 @@ def _failure_message(exc: BaseException, config: RunConfig) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _batch_limit(value: int | float) -> int | float | None:
+    """None for "every batch" (1.0), Lightning's default, which it then does not announce."""
+    return None if isinstance(value, float) and value == 1.0 else value
+
+
 def _fit(config: RunConfig, rd: RunDir, checkpoint: Path | None, recorder: RunRecorder,
          cancel: CancelToken | None, extra: Sequence[L.Callback]) -> GracefulStop:
     L.seed_everything(config.trainer.seed, workers=True, verbose=False)
@@ -224,8 +229,8 @@ def _fit(config: RunConfig, rd: RunDir, checkpoint: Path | None, recorder: RunRe
         strategy=_strategy(config),
         precision=config.trainer.precision,  # type: ignore[arg-type]
         max_epochs=config.trainer.max_epochs,
-        limit_train_batches=config.trainer.limit_train_batches,
-        limit_val_batches=config.trainer.limit_val_batches,
+        limit_train_batches=_batch_limit(config.trainer.limit_train_batches),
+        limit_val_batches=_batch_limit(config.trainer.limit_val_batches),
         gradient_clip_val=config.trainer.gradient_clip_val,
         log_every_n_steps=config.trainer.log_every_n_steps,
         num_sanity_val_steps=0,

@@ -24,12 +24,17 @@ from astroclip_engine.modalities import MODALITY_PAIRS
 from astroclip_gui.style import DISABLED_STYLE
 from astroclip_gui.training.process import TrainingProcess
 from astroclip_gui.training.runs import ProgressEvent, RunDir
-from astroclip_gui.widgets.plots import add_legend, make_plot, state_badge
+from astroclip_gui.widgets.plots import DOT, LINE, make_plot, set_title_legend, state_badge
 
 R2_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd")
 R2_CURVES = {f"{query}_{key}": (f"{query} → {key}", colour)
              for (query, key), colour in zip(MODALITY_PAIRS, R2_COLOURS, strict=True)}
 """Validation R² curves by metric key: (label, colour)."""
+TRAIN_COLOUR, VAL_COLOUR = "#1f77b4", "#d62728"
+WHOLE_EPOCH_TICKS = 15
+"""Up to this many epochs the R² plot ticks every epoch."""
+LR_SCALE = 1e3
+"""The learning-rate plot shows lr x 10^3 (short tick labels that leave room for the label)."""
 LOG_LINES = 2000
 
 
@@ -133,21 +138,28 @@ class TrainingMonitorWidget(QWidget):
         self._update_buttons()
 
     def _plots(self) -> QGridLayout:
-        """Loss (train and validation), learning rate and zero-shot R² plots."""
-        self.loss_plot = make_plot("Contrastive loss", "step", "InfoNCE loss")
-        add_legend(self.loss_plot, (-10, 10))
-        self.train_curve = self.loss_plot.plot(pen=pg.mkPen("#1f77b4", width=1.2), name="train")
+        """Loss (train and validation), learning rate and zero-shot R² plots; legends sit in a
+        row under each title, never over the curves."""
+        self.loss_plot = make_plot("Contrastive loss", "optimizer step",
+                                   "InfoNCE loss (nats)")
+        set_title_legend(self.loss_plot, "Contrastive loss (InfoNCE)",
+                         [("train (per step)", TRAIN_COLOUR, LINE),
+                          ("validation (per epoch)", VAL_COLOUR, DOT)])
+        self.train_curve = self.loss_plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=1.2))
         self.val_curve = self.loss_plot.plot(
-            pen=pg.mkPen("#d62728", width=2), symbol="o", symbolSize=6,
-            symbolBrush="#d62728", symbolPen=None, name="validation")
-        self.lr_plot = make_plot("Learning rate", "step", "lr")
+            pen=pg.mkPen(VAL_COLOUR, width=2), symbol="o", symbolSize=6,
+            symbolBrush=VAL_COLOUR, symbolPen=None)
+        self.lr_plot = make_plot("Learning rate", "optimizer step", "learning rate (× 10⁻³)")
         self.lr_curve = self.lr_plot.plot(pen=pg.mkPen("#2ca02c", width=1.5))
-        self.r2_plot = make_plot("Zero-shot redshift R²", "epoch", "R²")
-        add_legend(self.r2_plot, (10, -10))
+        self.r2_plot = make_plot("Zero-shot redshift R²", "epoch",
+                                 "R² (1 = exact)")
+        set_title_legend(self.r2_plot, "Zero-shot redshift R² (k-NN, validation)",
+                         [(label, colour, DOT) for label, colour in R2_CURVES.values()],
+                         per_row=2)
         self.r2_curves = {
             key: self.r2_plot.plot(pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
-                                   symbolBrush=colour, symbolPen=None, name=label)
-            for key, (label, colour) in R2_CURVES.items()
+                                   symbolBrush=colour, symbolPen=None)
+            for key, (_label, colour) in R2_CURVES.items()
         }
         plots = QGridLayout()
         plots.addWidget(self.loss_plot, 0, 0, 1, 2)
@@ -263,9 +275,15 @@ class TrainingMonitorWidget(QWidget):
         self._dirty = False
         self.train_curve.setData(self._series["train"].x, self._series["train"].y)
         self.val_curve.setData(self._series["val"].x, self._series["val"].y)
-        self.lr_curve.setData(self._series["lr"].x, self._series["lr"].y)
+        self.lr_curve.setData(self._series["lr"].x, [LR_SCALE * y for y in self._series["lr"].y])
         for key, curve in self.r2_curves.items():
             curve.setData(self._series[key].x, self._series[key].y)
+        epochs = max((max(self._series[key].x, default=0) for key in R2_CURVES), default=0)
+        axis = self.r2_plot.getAxis("bottom")
+        if epochs <= WHOLE_EPOCH_TICKS:  # epochs are whole numbers: no 1.5 ticks
+            axis.setTickSpacing(1, 1)
+        else:
+            axis.setTickSpacing()
 
     def _update_buttons(self) -> None:
         live = self.process is not None

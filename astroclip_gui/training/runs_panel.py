@@ -33,7 +33,7 @@ from astroclip_gui.training.run_summary import (
     val_loss_curve,
 )
 from astroclip_gui.training.runs import RunDir, list_runs
-from astroclip_gui.widgets.plots import STATE_COLOURS, add_legend, make_plot
+from astroclip_gui.widgets.plots import DOT, SQUARE, STATE_COLOURS, make_plot, set_title_legend
 
 COLUMNS = ("Run", "Encoders", "D", "Epochs", "Status", "Best val loss", "Zero-shot z R²")
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
@@ -153,13 +153,11 @@ class RunsPanelWidget(QWidget):
 
     def _plots(self) -> QWidget:
         """Validation loss per run, and zero-shot R² against embedding size."""
-        self.loss_plot = make_plot("Validation loss", "epoch", "InfoNCE loss")
-        add_legend(self.loss_plot, (-10, 10))
+        self.loss_plot = make_plot("Validation loss", "epoch", "InfoNCE loss (nats)")
         self.r2_plot = make_plot("Zero-shot redshift R² vs embedding size", "embedding size D",
-                                 "R²")
+                                 "R² (1 = exact)")
         self.r2_plot.getAxis("bottom").setTicks([[(i, str(2**i)) for i in range(1, 10)]])
         self.r2_plot.setXRange(0.5, 9.5)
-        add_legend(self.r2_plot, (10, -10))
         plots = QWidget()
         plots_layout = QHBoxLayout(plots)
         plots_layout.setContentsMargins(0, 0, 0, 0)
@@ -242,13 +240,16 @@ class RunsPanelWidget(QWidget):
         self._plot_comparison(chosen or self.summaries[:1])
 
     def _plot_comparison(self, runs: list[RunSummary]) -> None:
+        """Legends go in a row under each title, not over the curves."""
         self.loss_plot.clear()
         self.r2_plot.clear()
+        loss_entries, r2_entries = [], []
         for index, summary in enumerate(runs):
             xs, ys = val_loss_curve(RunDir(summary.path))
             colour = PALETTE[index % len(PALETTE)]
             self.loss_plot.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
                                 symbolBrush=colour, symbolPen=None, name=summary.name)
+            loss_entries.append((summary.name, colour, DOT))
         for key, label, colour in (("image_image", "image", "#1f77b4"),
                                    ("spectrum_spectrum", "spectrum", "#ff7f0e")):
             points = sorted((math.log2(s.embedding_dim), s.r2[key]) for s in runs
@@ -257,6 +258,9 @@ class RunsPanelWidget(QWidget):
                 self.r2_plot.plot([p[0] for p in points], [p[1] for p in points],
                                   pen=pg.mkPen(colour, width=2), symbol="s", symbolSize=7,
                                   symbolBrush=colour, symbolPen=None, name=label)
+                r2_entries.append((label, colour, SQUARE))
+        set_title_legend(self.loss_plot, "Validation loss", loss_entries, per_row=3)
+        set_title_legend(self.r2_plot, "Zero-shot redshift R² vs embedding size", r2_entries)
 
     def _show_selected(self) -> None:
         chosen = self.selected()

@@ -1,5 +1,5 @@
 """Plot and status helpers shared by the app's views: labelled pyqtgraph plots in the current
-style's colours, compact legends, and the colours of run states."""
+style's colours, legends under their titles, and the colours of run states."""
 
 from __future__ import annotations
 
@@ -30,14 +30,28 @@ def make_plot(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
     return plot
 
 
-def add_legend(plot: pg.PlotWidget, offset: tuple[int, int]) -> pg.LegendItem:
-    """A compact legend on a translucent panel of the plot's background colour."""
-    background = pg.mkColor(pg.getConfigOption("background"))
-    background.setAlpha(210)
-    legend = plot.addLegend(offset=offset, labelTextSize="8pt", verSpacing=-4)
-    legend.setBrush(pg.mkBrush(background))
-    legend.setPen(pg.mkPen(pg.mkColor(pg.getConfigOption("foreground")), width=0.5))
-    return legend
+LINE, DOT, SQUARE = "\u2501\u2501", "\u2501\u25cf\u2501", "\u2501\u25a0\u2501"
+"""Legend swatches: a line, and a line with a round or a square marker."""
+TITLE_HEIGHT, LEGEND_ROW_HEIGHT = 22, 14
+
+
+def set_title_legend(plot: pg.PlotWidget, title: str, entries: list[tuple[str, str, str]],
+                     per_row: int = 4) -> str:
+    """Title the plot with legend rows under the title, outside the curves' area.
+    `entries` are (label, colour, swatch: LINE or DOT); returns the title's HTML."""
+    foreground = pg.mkColor(pg.getConfigOption("foreground")).name()
+    swatches = [f'<span style="color:{colour}; font-weight:700">{swatch}</span>&nbsp;{label}'
+                for label, colour, swatch in entries]
+    rows = ["&nbsp;&nbsp;&nbsp;".join(swatches[i:i + per_row])
+            for i in range(0, len(swatches), per_row)]
+    html = f'<span style="color:{foreground}">{title}</span>' + "".join(
+        f'<br><span style="color:{foreground}; font-size:8pt">{row}</span>' for row in rows)
+    plot.setTitle(html, size="10pt")
+    height = TITLE_HEIGHT + LEGEND_ROW_HEIGHT * len(rows)  # pyqtgraph fixes one line's height
+    item = plot.getPlotItem()
+    item.titleLabel.setMaximumHeight(height)
+    item.layout.setRowFixedHeight(0, height)
+    return html
 
 
 def state_badge(label: QLabel, state: str) -> None:

@@ -117,3 +117,12 @@ def test_pretrain_refuses_an_alignment_preset(mock_survey: Path, tmp_path: Path,
     assert "not spectrum pretraining" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
     assert load_preset("pretrain-spectrum").model.spectrum_encoder == "specformer"
+
+
+def test_info_describes_the_pretraining_checkpoint(pretrained: Path) -> None:
+    from astroclip_engine.file_info import describe_file
+
+    described = describe_file(RunDir(pretrained).best_checkpoint)
+    assert described["kind"] == "pretraining checkpoint" and described["parameters"] > 0
+    assert "specformer" in described["description"]
+    assert describe_file(pretrained)["task"] == "pretrain_spectrum"

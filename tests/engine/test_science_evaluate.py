@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from astroclip_engine.cli import main
-from astroclip_engine.constants import N_SPECTRUM_BINS
+from astroclip_engine.constants import N_SPECTRUM_BINS, WAVELENGTH
 from astroclip_engine.data.release_writer import ReleaseWriter
 from astroclip_engine.errors import StoreError
 from astroclip_engine.evaluation import compare_stores, evaluate_store
@@ -37,9 +37,11 @@ def write_release(path: Path, n: int, seed: int = 0) -> Path:
     colour = np.stack([1.0 - z, np.ones(n), 1.0 + 2 * z], axis=1)
     images = flux[:, None, None, None] * colour[:, :, None, None] * profile
     images = images + 0.02 * rng.normal(size=images.shape)
+    # an H-alpha line at its redshifted wavelength on a noisy flat continuum
+    line = 5.0 * np.exp(-0.5 * ((WAVELENGTH[None] - 6563.0 * (1 + z[:, None])) / 20.0) ** 2)
+    spectra = 1.0 + line + 0.3 * rng.normal(size=(n, N_SPECTRUM_BINS))
     with ReleaseWriter(path, image_size=SIZE) as writer:
-        writer.append("0", images.astype(np.float32),
-                      rng.normal(size=(n, N_SPECTRUM_BINS)).astype(np.float32), z,
+        writer.append("0", images.astype(np.float32), spectra.astype(np.float32), z,
                       np.arange(n) + 1000)
     return path
 
@@ -82,6 +84,10 @@ def test_evaluate_writes_report_plots_and_baselines(store_path: Path, tmp_path: 
     baselines = {(r["method"], r["target"]): r["r2"] for r in result["baselines"]}
     assert {("cnn", t) for t in targets} | {("photometry", t) for t in targets} <= set(baselines)
     assert baselines[("photometry", "redshift")] > 0.5  # aperture colours know the redshift
+    spectra = {r["target"]: r["r2"] for r in result["baselines"]
+               if r["method"] == "mlp" and r["query"] == "spectrum"}
+    assert set(spectra) == set(targets)
+    assert spectra["redshift"] > 0.5  # the line position gives the redshift (noise: <= 0)
     assert "photometry baseline: aperture g, r, z magnitudes" in result["baseline_notes"]
     retrieval = result["retrieval"]["image->spectrum"]
     assert retrieval["top10"] > retrieval["top1"] > retrieval["chance_top1"]

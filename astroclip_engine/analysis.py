@@ -22,14 +22,21 @@ class PipelineStep:
     argv: Callable[[], list[str]]
 
 
+REPRODUCIBLE_UMAP_SEED = 42
+"""The seed of a reproducible map (`astroclip umap --seed`): bit-identical, single-threaded."""
+
+
 def analysis_steps(checkpoint: Path, data: Path | str, store: Path,
-                   evaluation: Path, evaluate_args: tuple[str, ...] = (), *,
+                   evaluation: Path, evaluate_args: tuple[str, ...] = (),
+                   umap_seed: int | None = None, *,
                    pretrained_spectrum: Path | str | None = None,
                    pretrained_image: Path | str | None = None) -> list[PipelineStep]:
     """Embed `data` with `checkpoint` into `store`, map it (UMAP + clusters) and evaluate it
     into the `evaluation` folder (`evaluate_args`: extra `astroclip evaluate` flags;
+    `umap_seed`: reproducible but slower maps, None = unseeded on every core;
     `pretrained_spectrum` / `pretrained_image`: `astroclip pretrain` checkpoints whose encoder
     alone is evaluated too)."""
+    seed_args = [] if umap_seed is None else ["--seed", str(umap_seed)]
     for flag, path in (("--pretrained-spectrum", pretrained_spectrum),
                        ("--pretrained-image", pretrained_image)):
         if path is not None and flag not in evaluate_args:
@@ -39,7 +46,8 @@ def analysis_steps(checkpoint: Path, data: Path | str, store: Path,
                      lambda: ["embed", "--checkpoint", str(checkpoint), "--data", str(data),
                               "--out", str(store)]),
         *[PipelineStep(f"UMAP ({m})", _has_map(store, m),
-                       lambda m=m: ["umap", str(store), "--modality", m, "--clusters"])
+                       lambda m=m: ["umap", str(store), "--modality", m, "--clusters",
+                                   *seed_args])
           for m in EXPLORER_MAPS],
         PipelineStep("evaluation", lambda: (evaluation / "report.json").exists(),
                      lambda: ["evaluate", str(store), "--out", str(evaluation),

@@ -59,36 +59,66 @@ def umap_input(store: EmbeddingStore, modality: str) -> np.ndarray:
     return l2_normalize(store.embeddings(modality)).astype(np.float32)  # type: ignore[arg-type]
 
 
-def fit_umap(x: np.ndarray, params: UmapParams) -> np.ndarray:
-    """2-D UMAP coordinates of the rows of `x` (euclidean on unit vectors = cosine order)."""
+@dataclass(frozen=True)
+class UmapBackend:
+    """Which UMAP runs: cuML's on a GPU (`gpu_class`) or umap-learn, and a note for users."""
+
+    note: str
+    gpu_class: Any | None = None
+
+
+def umap_backend(seed: int | None) -> UmapBackend:
+    """cuML's GPU UMAP when unseeded and cuML is installed and importable (an optional extra,
+    `pip install astroclip-studio[gpu]`; `ASTROCLIP_UMAP_BACKEND=cpu` forces umap-learn), else
+    umap-learn: on every core unseeded, on one core seeded (bit-reproducible)."""
+    import os
+
+    if seed is not None:
+        return UmapBackend(f"umap-learn, seed {seed}: reproducible, one core")
+    if os.environ.get("ASTROCLIP_UMAP_BACKEND", "auto").lower() == "cpu":
+        return UmapBackend("umap-learn on every core (ASTROCLIP_UMAP_BACKEND=cpu)")
+    try:
+        from cuml.manifold import UMAP
+    except ModuleNotFoundError as exc:
+        if (exc.name or "cuml").split(".")[0] == "cuml":
+            return UmapBackend("umap-learn on every core")  # the extra is not installed
+        return UmapBackend(f"umap-learn on every core (cuML unusable: {exc})")
+    except Exception as exc:  # installed without a working CUDA runtime
+        return UmapBackend(f"umap-learn on every core (cuML unusable: {exc})")
+    return UmapBackend("cuML on the GPU", UMAP)
+
+
+def cuml_umap_class() -> Any | None:
+    """cuML's GPU UMAP class when it is usable for an unseeded map, else None."""
+    return umap_backend(None).gpu_class
+
+
+def fit_umap(x: np.ndarray, params: UmapParams,
+             backend: UmapBackend | None = None) -> np.ndarray:
+    """2-D UMAP coordinates of the rows of `x` (euclidean on unit vectors = cosine order).
+    A cuML fit that fails (no usable GPU) falls back to umap-learn with a warning."""
     if len(x) <= params.n_neighbors:
         raise StoreError(f"UMAP with n_neighbors = {params.n_neighbors} needs more than "
                          f"{params.n_neighbors} galaxies, the store has {len(x)}")
-    init = "pca" if len(x) > PCA_INIT_ABOVE else "spectral"
-    if params.seed is None and (gpu_umap := cuml_umap_class()) is not None:
-        reducer = gpu_umap(n_neighbors=params.n_neighbors, min_dist=params.min_dist,
-                           n_components=2, init="spectral")
-        return np.asarray(reducer.fit_transform(x), dtype=np.float32)
+    backend = backend or umap_backend(params.seed)
+    if backend.gpu_class is not None:
+        try:
+            reducer = backend.gpu_class(n_neighbors=params.n_neighbors,
+                                        min_dist=params.min_dist, n_components=2,
+                                        init="spectral")
+            return np.asarray(reducer.fit_transform(x), dtype=np.float32)
+        except Exception as exc:  # e.g. cuML installed on a machine without a CUDA device
+            import warnings
+
+            warnings.warn(f"cuML UMAP failed ({exc}); using umap-learn on every core",
+                          RuntimeWarning, stacklevel=2)
     import umap
 
+    init = "pca" if len(x) > PCA_INIT_ABOVE else "spectral"
     reducer = umap.UMAP(n_neighbors=params.n_neighbors, min_dist=params.min_dist,
                         random_state=params.seed, init=init, n_components=2,
                         n_jobs=1 if params.seed is not None else -1)
     return reducer.fit_transform(x).astype(np.float32)
-
-
-def cuml_umap_class() -> Any | None:
-    """cuML's GPU UMAP when cuML is installed and a CUDA device is usable, else None (cuML is
-    an optional extra; `ASTROCLIP_UMAP_BACKEND=cpu` forces umap-learn)."""
-    import os
-
-    if os.environ.get("ASTROCLIP_UMAP_BACKEND", "auto").lower() == "cpu":
-        return None
-    try:
-        from cuml.manifold import UMAP
-    except Exception:  # not installed, or installed without a working CUDA runtime
-        return None
-    return UMAP
 
 
 def kmeans_silhouette(coords: np.ndarray, k_range: range = range(2, 11), sample: int = 4000,
@@ -163,8 +193,9 @@ def project_store(
         coords = existing
     else:
         _check(cancel)
-        report(Progress("umap", 1, total, f"UMAP of {len(x)} x {x.shape[1]}"))
-        coords = fit_umap(x, params)
+        backend = umap_backend(params.seed)
+        report(Progress("umap", 1, total, f"UMAP of {len(x)} x {x.shape[1]} ({backend.note})"))
+        coords = fit_umap(x, params, backend)
         writes[f"umap/{modality}"] = (coords, {
             **{k: ("none" if v is None else v) for k, v in asdict(params).items()},
             "content_sha256": array_sha256(x), "cache_key": key, "modality": modality,

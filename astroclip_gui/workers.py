@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from shiboken6 import isValid
 
 from astroclip_engine.errors import JobCancelled
 from astroclip_engine.jobs import CancelToken, Progress, Reporter
@@ -76,7 +77,7 @@ class JobRunner(QObject):
                on_failed: Callable[[JobFailure], None] | None = None) -> Job:
         job = Job(title, fn)
         self.active.append(job)
-        job.signals.progress.connect(lambda p, j=job: self.jobProgress.emit(j, p))
+        job.signals.progress.connect(lambda p, j=job: self._progress(j, p))
         if on_done is not None:
             job.signals.finished.connect(on_done)
         job.signals.failed.connect(on_failed or self.jobFailed.emit)
@@ -93,10 +94,15 @@ class JobRunner(QObject):
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)
 
+    def _progress(self, job: Job, progress: Progress) -> None:
+        if isValid(self):  # a job may outlive its window (an index build at 1M galaxies)
+            self.jobProgress.emit(job, progress)
+
     def _end(self, job: Job) -> None:
         if job in self.active:
             self.active.remove(job)
-        self.jobEnded.emit(job)
+        if isValid(self):
+            self.jobEnded.emit(job)
 
 
 def progress_text(progress: Progress) -> str:

@@ -60,7 +60,8 @@ def clustered_embeddings(n: int, dim: int, seed: int = 0) -> np.ndarray:
     return l2_normalize(x).astype(np.float32)
 
 
-def _rows_for(n: int, dim: int, reps: int, folder: Path) -> list[dict[str, Any]]:
+def _rows_for(n: int, dim: int, reps: int, folder: Path,
+              ann_reference: bool = True) -> list[dict[str, Any]]:
     keys = clustered_embeddings(n, dim)
     q = keys[12345 % n]
     batch = keys[:256]
@@ -90,6 +91,8 @@ def _rows_for(n: int, dim: int, reps: int, folder: Path) -> list[dict[str, Any]]
     nn = NearestNeighbors(n_neighbors=K, metric="cosine", algorithm="brute").fit(keys)
     sk = _ms(lambda: nn.kneighbors(q[None]), max(2, reps // 5))
     row("sklearn NearestNeighbors brute cosine", sk, vs_floor=sk / floor)
+    if not ann_reference:
+        return rows
     import hnswlib
 
     start = time.perf_counter()
@@ -145,13 +148,19 @@ def _index_rows(n: int, dim: int, reps: int, folder: Path) -> list[dict[str, Any
     return rows
 
 
-def run(quick: bool = False) -> list[dict[str, Any]]:
-    n, reps = (20_000, 10) if quick else (200_000, 50)
+def run(quick: bool = False, n: int | None = None, index_n: int | None = None,
+        ann_reference: bool = True) -> list[dict[str, Any]]:
+    """`n` / `index_n` override the sizes (index_n = 0 skips the index rows);
+    `ann_reference=False` skips the plain hnswlib rows at `n` (minutes of index builds)."""
+    reps = 10 if quick else 50
+    n = n or (20_000 if quick else 200_000)
+    index_n = (100_000 if quick else 1_000_000) if index_n is None else index_n
     rows: list[dict[str, Any]] = []
     with TemporaryDirectory() as tmp:
         for dim in (128, 512):
-            rows += _rows_for(n, dim, reps, Path(tmp))
-        rows += _index_rows(100_000 if quick else 1_000_000, 128, reps, Path(tmp))
+            rows += _rows_for(n, dim, reps, Path(tmp), ann_reference)
+        if index_n:
+            rows += _index_rows(index_n, 128, reps, Path(tmp))
     return rows
 
 
@@ -162,4 +171,9 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
-    print_table(run(quick=parser.parse_args().quick))
+    parser.add_argument("--n", type=int, help="galaxies of the exact-search rows")
+    parser.add_argument("--index-n", type=int, help="galaxies of the index rows (0: none)")
+    parser.add_argument("--no-ann-reference", action="store_true",
+                        help="skip the plain hnswlib rows at --n (their builds take minutes)")
+    args = parser.parse_args()
+    print_table(run(args.quick, args.n, args.index_n, not args.no_ann_reference))

@@ -21,6 +21,7 @@ from astroclip_engine.data.mock_photometry import DECAM, SDSS_GR, band_fluxes
 from astroclip_engine.data.mock_physics import sample_physics
 from astroclip_engine.data.mock_sed import build_sed
 from astroclip_engine.data.mock_spectra import fibre_fraction, model_spectra, observe
+from benchmarks.table import markdown_table
 
 
 def _split(size: int, blocks: int) -> dict[str, float]:
@@ -75,7 +76,7 @@ def run(quick: bool = False) -> list[dict]:
             total = sum(split.values())
             rows.append({
                 "image size": size, "n": n, "galaxies/s (end to end)": round(n / elapsed, 1),
-                **{f"{k} ms/gal ({100 * v / total:.0f} %)": round(1e3 * v, 2)
+                **{f"{k} ms/gal (share)": f"{1e3 * v:.2f} ({100 * v / total:.0f} %)"
                    for k, v in split.items()},
                 "MB per 1000 galaxies": round(
                     (Path(tmp) / f"bench{size}.h5").stat().st_size / n * 1000 / 1e6, 1),
@@ -83,17 +84,8 @@ def run(quick: bool = False) -> list[dict]:
     return rows
 
 
-def _markdown(rows: list[dict]) -> str:
-    lines = []
-    for row in rows:  # the split columns carry percentages, so print one table per row
-        keys = list(row)
-        lines += ["| " + " | ".join(keys) + " |", "|" + " --- |" * len(keys),
-                  "| " + " | ".join(str(row[k]) for k in keys) + " |", ""]
-    return "\n".join(lines)
-
-
 if __name__ == "__main__":
     import torch
 
     torch.set_num_threads(2)
-    print(_markdown(run(quick="--quick" in sys.argv)))
+    print(markdown_table(run(quick="--quick" in sys.argv)))

@@ -21,8 +21,8 @@ from unittest import mock
 
 import torch
 
+from astroclip_engine.models.specformer import SpecFormer
 from astroclip_engine.models.v2.model import AstroClipV2
-from astroclip_engine.models.v2.specformer import SpecFormer
 from astroclip_engine.models.v2.vit import DinoViT
 
 IMAGE_BLOCKS = 4

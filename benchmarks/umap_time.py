@@ -45,7 +45,9 @@ def _timed(fn, x: np.ndarray) -> float:
     return time.perf_counter() - start
 
 
-def run(quick: bool = False) -> list[dict[str, Any]]:
+def run(quick: bool = False, sizes: tuple[int, ...] = (), repeats: int = 2
+        ) -> list[dict[str, Any]]:
+    """`sizes`: run these sizes instead (every variant, `repeats` alternating repeats)."""
     rows: list[dict[str, Any]] = []
     warm = clustered_embeddings(5000, 128)
     for name, fn in VARIANTS.items():
@@ -53,6 +55,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                      "note": "compile run (numba, once per process and path)"})
     plan = ((10_000, 2, VARIANTS),) if quick else \
         ((50_000, 2, VARIANTS), (200_000, 1, dict(list(VARIANTS.items())[1:])))
+    if sizes:
+        plan = tuple((n, repeats, VARIANTS) for n in sizes)
     for n, repeats, variants in plan:
         x = clustered_embeddings(n, 128, seed=n)
         times: dict[str, list[float]] = {name: [] for name in variants}
@@ -80,4 +84,8 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
-    print_table(run(quick=parser.parse_args().quick))
+    parser.add_argument("--sizes", type=int, nargs="*", default=[],
+                        help="point counts to time instead of the defaults")
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    print_table(run(args.quick, tuple(args.sizes), args.repeats))

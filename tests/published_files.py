@@ -211,8 +211,8 @@ V2_SMALL = {"vit_dim": 128, "vit_depth": 8, "spec_dim": 256, "spec_layers": 2, "
 
 def small_v2(seed: int = 5):
     """A random small AstroClipV2 with the official layout (patch 12, 144 px, 4 chunks)."""
+    from astroclip_engine.models.specformer import SpecFormer
     from astroclip_engine.models.v2.model import AstroClipV2
-    from astroclip_engine.models.v2.specformer import SpecFormer
     from astroclip_engine.models.v2.vit import DinoViT
 
     torch.manual_seed(seed)

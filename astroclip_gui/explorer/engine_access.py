@@ -45,6 +45,14 @@ def image_kind(dataset: Any) -> str:
     return str(getattr(dataset, "image_kind", "flux"))
 
 
+def background_threads() -> int:
+    """Threads a background job may use: every core but one (kept for the GUI thread)."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) - 1)
+
+
 @dataclass(frozen=True)
 class Neighbours:
     """Result of one similarity search (store indices, best first)."""
@@ -66,13 +74,14 @@ class NeighbourSearch:
 
     def build_indexes(self, reporter: Any = None, cancel: Any = None) -> None:
         """Build (or load) the ANN index of each modality of a huge store; meanwhile searches
-        are exact. Runs in a worker: at a million galaxies a build takes minutes."""
+        are exact. Runs in a worker: at a million galaxies a build takes minutes, on every core
+        but one, so that clicks keep a core (docs/benchmarks.md, gui_load)."""
         if not self.engine.uses_ann():
             return
         for modality in ("image", "spectrum"):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            self.engine.build_index(modality)  # type: ignore[arg-type]
+            self.engine.build_index(modality, threads=background_threads())  # type: ignore[arg-type]
 
     def around(self, index: int, query_modality: str, key_modality: str, k: int,
                largest: bool = True, within: np.ndarray | None = None) -> Neighbours:

@@ -26,22 +26,22 @@ class AnalysisQueue(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.chain: CommandChain | None = None
-        self._pending: list[Path] = []
+        self._pending: list[tuple[Path, int | None]] = []
 
     def is_running(self) -> bool:
         return self.chain is not None
 
-    def analyse(self, run_path: str | Path) -> None:
+    def analyse(self, run_path: str | Path, umap_seed: int | None = None) -> None:
         """Embed + UMAP + evaluate the run's best model in child processes (queued if another
-        analysis is running)."""
+        analysis is running); `umap_seed` makes the maps reproducible (`umap --seed`, slower)."""
         run_path = Path(run_path)
         if self.chain is not None:
-            if run_path not in self._pending:
-                self._pending.append(run_path)
+            if all(path != run_path for path, _ in self._pending):
+                self._pending.append((run_path, umap_seed))
             return
         summary = summarize(RunDir(run_path))
-        steps = [ChainStep(label, tuple(engine_argv(*args)))
-                 for label, args in analysis_commands(RunDir(run_path), summary.data)]
+        commands = analysis_commands(RunDir(run_path), summary.data, umap_seed)
+        steps = [ChainStep(label, tuple(engine_argv(*args))) for label, args in commands]
         self.chain = CommandChain(steps, self)
         self.chain.step_started.connect(self.step_started)
         self.chain.percent.connect(self.percent)
@@ -60,4 +60,4 @@ class AnalysisQueue(QObject):
         self.busy.emit(False)
         self.finished.emit(summary, ok, message)
         if self._pending:
-            self.analyse(self._pending.pop(0))
+            self.analyse(*self._pending.pop(0))

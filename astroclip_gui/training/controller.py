@@ -136,7 +136,7 @@ class TrainingController(QObject):
             self.open_in_explorer(store)
         else:
             self.runs_dock.show()
-            self.analysis.analyse(run_path)
+            self.analysis.analyse(run_path, self.runs.umap_seed())
 
     def open_in_explorer(self, store: str | Path) -> None:
         opener = getattr(self.window, "open_project", None) or getattr(self.window, "open", None)

@@ -123,10 +123,12 @@ def best_checkpoint(run: RunDir) -> Path:
     return run.best_checkpoint if run.best_checkpoint.exists() else run.last_checkpoint
 
 
-def analysis_commands(run: RunDir, data: str) -> list[tuple[str, list[str]]]:
+def analysis_commands(run: RunDir, data: str,
+                      umap_seed: int | None = None) -> list[tuple[str, list[str]]]:
     """(label, `astroclip` arguments) of the engine's analysis steps (embed -> UMAP maps ->
-    evaluate, astroclip_engine/analysis.py) for this run's best model, with JSON progress; the
-    evaluation adds the encoder-alone rows of the `astroclip pretrain` encoders it started from."""
+    evaluate, astroclip_engine/analysis.py) for this run's best model, with JSON progress
+    (`umap_seed`: reproducible, slower maps); the evaluation adds the encoder-alone rows of the
+    `astroclip pretrain` encoders the run started from."""
     alone: dict[str, str] = {}
     try:
         model = run.read_config().model
@@ -137,7 +139,7 @@ def analysis_commands(run: RunDir, data: str) -> list[tuple[str, list[str]]]:
         if modality is not None:
             alone[f"pretrained_{modality}"] = checkpoint
     steps = analysis_steps(best_checkpoint(run), data, run.path / STORE_NAME,
-                           run.path / EVALUATION_DIR, **alone)
+                           run.path / EVALUATION_DIR, umap_seed=umap_seed, **alone)
     return [(step.name, [*step.argv(), *JSON_PROGRESS]) for step in steps]
 
 

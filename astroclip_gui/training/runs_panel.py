@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from astroclip_engine.analysis import REPRODUCIBLE_UMAP_SEED
 from astroclip_gui.style import DISABLED_STYLE
 from astroclip_gui.training.run_summary import (
     RunSummary,
@@ -49,8 +50,9 @@ class RunsPanelWidget(QWidget):
     resume_run = Signal(object)
     """Path of a failed or cancelled run directory to continue."""
     analysis_finished = Signal(bool, str)
-    analyse_requested = Signal(object)
-    """Path of a finished run to embed + UMAP + evaluate (the training controller runs it)."""
+    analyse_requested = Signal(object, object)
+    """Path of a finished run to embed + UMAP + evaluate (the training controller runs it), and
+    the UMAP seed (None: unseeded on every core)."""
     cancel_analysis_requested = Signal()
 
     def __init__(self, workspace: str | Path | None = None, parent: QWidget | None = None,
@@ -89,6 +91,11 @@ class RunsPanelWidget(QWidget):
         self.resume_button = QPushButton("Resume")
         self.analyse_button = QPushButton("Embed + UMAP + evaluate → explorer")
         self.auto_check = QCheckBox("Automatically when a run finishes")
+        self.reproducible_check = QCheckBox("Reproducible map (seeded, slower)")
+        self.reproducible_check.setToolTip(
+            f"UMAP with a fixed seed (astroclip umap --seed {REPRODUCIBLE_UMAP_SEED}): the same "
+            "map every time, but on one core. Unchecked: every core, maps differ slightly "
+            "from run to run.")
         self.show_button.clicked.connect(self._show_selected)
         self.resume_button.clicked.connect(self._resume_selected)
         self.analyse_button.clicked.connect(self._analyse_selected)
@@ -96,6 +103,7 @@ class RunsPanelWidget(QWidget):
         for widget in (self.show_button, self.resume_button, self.analyse_button):
             actions.addWidget(widget)
         actions.addStretch(1)
+        actions.addWidget(self.reproducible_check)
         actions.addWidget(self.auto_check)
 
         self.analysis_label = QLabel("")
@@ -280,7 +288,11 @@ class RunsPanelWidget(QWidget):
 
     def analyse(self, run_path: str | Path) -> None:
         """Ask the training controller to embed + UMAP + evaluate the run's best model."""
-        self.analyse_requested.emit(Path(run_path))
+        self.analyse_requested.emit(Path(run_path), self.umap_seed())
+
+    def umap_seed(self) -> int | None:
+        """The seed the maps are computed with: fixed when a reproducible map is asked for."""
+        return REPRODUCIBLE_UMAP_SEED if self.reproducible_check.isChecked() else None
 
     def cancel_analysis(self) -> None:
         self.cancel_analysis_requested.emit()

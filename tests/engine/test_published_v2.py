@@ -13,8 +13,8 @@ import torch
 
 from astroclip_engine.errors import CheckpointError
 from astroclip_engine.models.published import load_embedding_model
+from astroclip_engine.models.specformer import SpecFormer
 from astroclip_engine.models.v2.model import AstroClipV2, load_astrodino, load_specformer
-from astroclip_engine.models.v2.specformer import SpecFormer
 from astroclip_engine.models.v2.vit import DinoViT
 from tests.published_files import (
     V2_SMALL,
@@ -74,7 +74,7 @@ def test_astroclip_ckpt_embeds_exactly_like_the_model_that_wrote_it(official) ->
                               atol=1e-6)
         assert torch.allclose(loaded.embed_spectra(spectra), reference.embed_spectra(spectra),
                               atol=1e-6)
-        tokens = reference.spectrum_encoder.backbone.preprocess(spectra)
+        tokens = reference.spectrum_encoder.backbone.tokens(spectra)
     assert tokens.shape == (3, 778, 22)  # 777 windows of 20 + the scale token, 2 extra columns
     assert torch.allclose(tokens[:, 0, 0], (spectra.mean(1) - 2) / 2)
     assert loaded.logit_scale == pytest.approx(np.log(15.5))

@@ -13,9 +13,9 @@ import torch
 
 from astroclip_engine.config import load_preset
 from astroclip_engine.errors import ConfigError
+from astroclip_engine.models.specformer import SpecFormer
 from astroclip_engine.models.v2.build import load_v2, resolve_sizes
 from astroclip_engine.models.v2.model import AstroClipV2
-from astroclip_engine.models.v2.specformer import SpecFormer
 from astroclip_engine.models.v2.vit import DinoViT
 from astroclip_engine.training.module import warmup_cosine_factor
 from tests.published_files import write_official_astrodino, write_official_specformer

@@ -16,8 +16,8 @@ from typing import Any
 
 from astroclip_engine.config import ModelConfig
 from astroclip_engine.errors import ConfigError
+from astroclip_engine.models.specformer import DEFAULT_HEAD_DIM, SpecFormer
 from astroclip_engine.models.v2.model import IMAGE_CROP, AstroClipV2
-from astroclip_engine.models.v2.specformer import DEFAULT_HEAD_DIM, SpecFormer
 from astroclip_engine.models.v2.vit import DinoViT
 
 OFFICIAL_SIZES: dict[str, int] = {"vit_width": 1024, "vit_depth": 24, "specformer_width": 768,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from astroclip_engine.models.v2.specformer import FeedForward
+from astroclip_engine.models.specformer import FeedForward
 
 HEADS = 4
 

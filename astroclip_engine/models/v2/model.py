@@ -20,8 +20,8 @@ from torch import Tensor, nn
 from astroclip_engine.data.transforms import center_crop, legacy_rgb
 from astroclip_engine.errors import CheckpointError
 from astroclip_engine.models.checkpoint_io import load_state_dict_checked
+from astroclip_engine.models.specformer import SpecFormer
 from astroclip_engine.models.v2.heads import AlignmentHead
-from astroclip_engine.models.v2.specformer import SpecFormer
 from astroclip_engine.models.v2.vit import DinoViT
 
 LOGIT_SCALE = 15.5

@@ -1,8 +1,16 @@
-"""The built-in demo project: mock survey -> spectrum std -> demo-cpu alignment (or, with
-`pretrain=True`, SpecFormer pretraining then demo-pretrained alignment) -> embeddings ->
-UMAP + clusters -> evaluation -> project.yaml. Each step is the same `astroclip` command a user
-would run; a step whose output exists is skipped, so a second run opens at once and an
-interrupted run resumes where it stopped."""
+"""The built-in demo project: mock survey -> spectrum std -> pretraining -> alignment ->
+embeddings -> UMAP + clusters -> evaluation -> project.yaml. Each step is the same `astroclip`
+command a user would run; a step whose output exists is skipped, so a second run opens at once
+and an interrupted run resumes where it stopped.
+
+Recipes (`RECIPES`, measured in docs/pretraining.md and the README):
+- "pretrained" (default): MoCo image pretraining (`pretrain-image-small`), then `demo-cpu`
+  alignment started from that image encoder;
+- "scratch": `demo-cpu` alignment from randomly initialised encoders;
+- "both": image pretraining and SpecFormer masked pretraining, then `demo-pretrained`
+  alignment of the two pretrained encoders.
+Each recipe has its own run, store and evaluation folder, so they never overwrite each other.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from astroclip_engine.analysis import PipelineStep, analysis_steps
-from astroclip_engine.errors import AstroClipError
+from astroclip_engine.errors import AstroClipError, ConfigError
 from astroclip_engine.jobs import CancelToken, Progress, Reporter, null_reporter
 from astroclip_engine.project import Project
 from astroclip_engine.training.run_dir import RunDir
@@ -23,6 +31,13 @@ log = logging.getLogger(__name__)
 DEMO_GALAXIES = 5000
 DEMO_IMAGE_SIZE = 64
 DEMO_SEED = 42
+RECIPES: dict[str, str] = {
+    "pretrained": "demo-image-pretrained",
+    "scratch": "demo-cpu",
+    "both": "demo-pretrained",
+}
+"""Recipe -> the alignment run's folder name under runs/."""
+DEFAULT_RECIPE = "pretrained"
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,20 @@ class DemoLayout:
     """Where the demo project keeps each artefact."""
 
     root: Path
+    recipe: str = DEFAULT_RECIPE
+
+    def __post_init__(self) -> None:
+        if self.recipe not in RECIPES:
+            raise ConfigError(f"unknown demo recipe {self.recipe!r}; expected one of "
+                              f"{', '.join(RECIPES)}")
+
+    @property
+    def pretrains_image(self) -> bool:
+        return self.recipe in ("pretrained", "both")
+
+    @property
+    def pretrains_spectrum(self) -> bool:
+        return self.recipe == "both"
 
     @property
     def dataset(self) -> Path:
@@ -40,65 +69,73 @@ class DemoLayout:
         return self.root / "data" / "spectrum_stddev.npy"
 
     @property
-    def pretrain_run(self) -> RunDir:
-        return RunDir(self.root / "runs" / "pretrain-spectrum")
+    def image_pretrain_run(self) -> RunDir:
+        return RunDir(self.root / "runs" / "pretrain-image")
 
-    pretrain: bool = False
-    """Pretrain the spectrum encoder first (the pretrain-then-align recipe)."""
+    @property
+    def spectrum_pretrain_run(self) -> RunDir:
+        return RunDir(self.root / "runs" / "pretrain-spectrum")
 
     @property
     def run(self) -> RunDir:
-        return RunDir(self.root / "runs" / ("demo-pretrained" if self.pretrain else "demo-cpu"))
+        return RunDir(self.root / "runs" / RECIPES[self.recipe])
+
+    @property
+    def _suffix(self) -> str:
+        return "" if self.recipe == DEFAULT_RECIPE else f"-{self.recipe}"
 
     @property
     def store(self) -> Path:
-        return self.root / "embeddings.h5"
+        return self.root / f"embeddings{self._suffix}.h5"
 
     @property
     def evaluation(self) -> Path:
-        return self.root / "evaluation"
+        return self.root / f"evaluation{self._suffix}"
 
 
 DemoStep = PipelineStep
 
 
+def _finished(run_dir: RunDir) -> Callable[[], bool]:
+    return lambda: run_dir.read_status().state == "finished" and run_dir.best_checkpoint.exists()
+
+
+def _run_step(name: str, run_dir: RunDir, argv: list[str]) -> DemoStep:
+    """A training or pretraining step; an interrupted run continues from its last checkpoint."""
+    return DemoStep(name, _finished(run_dir),
+                    lambda: [*argv, "--resume"] if run_dir.last_checkpoint.exists() else argv)
+
+
 def demo_steps(layout: DemoLayout, n: int, image_size: int, max_epochs: int | None
                ) -> list[DemoStep]:
     """The pipeline, in order, as CLI invocations."""
-    run, pretrain = layout.run, layout.pretrain_run
-    pretrain_argv = ["pretrain", "--modality", "spectrum", "--data", str(layout.dataset),
-                     "--stddev", str(layout.stddev), "--out", str(pretrain.path),
-                     "--progress", "bar"]
-    train_argv = ["train", "--data", str(layout.dataset), "--stddev", str(layout.stddev),
-                  "--out", str(run.path), "--progress", "bar", "--preset"]
-    train_argv += (["demo-pretrained", "--spectrum-checkpoint", str(pretrain.best_checkpoint)]
-                   if layout.pretrain else ["demo-cpu"])
-    if max_epochs is not None:
-        train_argv += ["--max-epochs", str(max_epochs)]
-        pretrain_argv += ["--max-epochs", str(max_epochs)]
-
-    def finished(run_dir: RunDir) -> Callable[[], bool]:
-        return lambda: (run_dir.read_status().state == "finished"
-                        and run_dir.best_checkpoint.exists())
-
-    def resumable(run_dir: RunDir, argv: list[str]) -> Callable[[], list[str]]:
-        # an interrupted run continues from its last checkpoint
-        return lambda: [*argv, "--resume"] if run_dir.last_checkpoint.exists() else argv
-
-    pretrain_steps = [DemoStep("spectrum pretraining", finished(pretrain),
-                               resumable(pretrain, pretrain_argv))] if layout.pretrain else []
-    alone = ("--pretrained-spectrum", str(pretrain.best_checkpoint)) if layout.pretrain else ()
-    return [
+    data = ["--data", str(layout.dataset), "--stddev", str(layout.stddev), "--progress", "bar"]
+    epochs = [] if max_epochs is None else ["--max-epochs", str(max_epochs)]
+    image_run, spectrum_run = layout.image_pretrain_run, layout.spectrum_pretrain_run
+    steps = [
         DemoStep("mock survey", layout.dataset.exists,
                  lambda: ["mock", str(layout.dataset), "--n", str(n), "--seed", str(DEMO_SEED),
                           "--size", str(image_size)]),
         DemoStep("spectrum std", layout.stddev.exists,
                  lambda: ["stddev", str(layout.dataset), "--out", str(layout.stddev)]),
-        *pretrain_steps,
-        DemoStep("training", finished(run), resumable(run, train_argv)),
-        *analysis_steps(run.best_checkpoint, layout.dataset, layout.store, layout.evaluation,
-                        alone),
     ]
+    train = ["train", *data, "--out", str(layout.run.path), *epochs, "--preset",
+             "demo-pretrained" if layout.pretrains_spectrum else "demo-cpu"]
+    if layout.pretrains_image:
+        steps.append(_run_step("image pretraining", image_run, [
+            "pretrain", "--modality", "image", *data, "--out", str(image_run.path), *epochs]))
+        train += ["--image-checkpoint", str(image_run.best_checkpoint)]
+    if layout.pretrains_spectrum:
+        steps.append(_run_step("spectrum pretraining", spectrum_run, [
+            "pretrain", "--modality", "spectrum", *data, "--out", str(spectrum_run.path),
+            *epochs]))
+        train += ["--spectrum-checkpoint", str(spectrum_run.best_checkpoint)]
+    steps.append(_run_step("training", layout.run, train))
+    steps += analysis_steps(
+        layout.run.best_checkpoint, layout.dataset, layout.store, layout.evaluation,
+        pretrained_image=image_run.best_checkpoint if layout.pretrains_image else None,
+        pretrained_spectrum=spectrum_run.best_checkpoint if layout.pretrains_spectrum else None)
+    return steps
 
 
 def build_demo_project(
@@ -110,14 +147,14 @@ def build_demo_project(
     cancel: CancelToken | None = None,
     *,
     run_command: Callable[[Sequence[str]], int],
-    pretrain: bool = False,
+    recipe: str = DEFAULT_RECIPE,
 ) -> Project:
-    """Build (or finish building) the demo project in `root` and return it; `run_command`
-    runs one `astroclip` command (the CLI passes its own `main`) and returns its exit code.
-    `pretrain` adds the SpecFormer pretraining step before the alignment."""
+    """Build (or finish building) the demo project in `root` with one of `RECIPES` and return
+    it; `run_command` runs one `astroclip` command (the CLI passes its own `main`) and returns
+    its exit code."""
     report = reporter or null_reporter
     run = run_command
-    layout = DemoLayout(Path(root).expanduser().resolve(), pretrain=pretrain)
+    layout = DemoLayout(Path(root).expanduser().resolve(), recipe)
     layout.root.mkdir(parents=True, exist_ok=True)
     steps = demo_steps(layout, n, image_size, max_epochs)
     for number, step in enumerate(steps):

@@ -6,7 +6,13 @@ from __future__ import annotations
 import argparse
 
 from astroclip_engine.commands._progress import add_progress_option, progress_reporter
-from astroclip_engine.demo import DEMO_GALAXIES, DEMO_IMAGE_SIZE, build_demo_project
+from astroclip_engine.demo import (
+    DEFAULT_RECIPE,
+    DEMO_GALAXIES,
+    DEMO_IMAGE_SIZE,
+    RECIPES,
+    build_demo_project,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,16 +26,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--size", type=int, default=DEMO_IMAGE_SIZE, help="image side (pixels)")
     parser.add_argument("--max-epochs", type=int, default=None,
                         help="override the preset's epochs")
-    parser.add_argument("--pretrain", action="store_true",
-                        help="pretrain the spectrum encoder (SpecFormer) before aligning "
-                        "(slower, and so far no better on the demo: see docs/pretraining.md)")
+    parser.add_argument("--recipe", choices=tuple(RECIPES), default=DEFAULT_RECIPE,
+                        help="pretrained: MoCo image pretraining, then alignment (default); "
+                        "scratch: alignment from random encoders; both: image and SpecFormer "
+                        "pretraining, then alignment (docs/pretraining.md)")
     add_progress_option(parser, default="none")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     project = build_demo_project(args.project, n=args.n, image_size=args.size,
-                                 max_epochs=args.max_epochs, pretrain=args.pretrain,
+                                 max_epochs=args.max_epochs, recipe=args.recipe,
                                  reporter=progress_reporter(args), run_command=args.engine_main)
     print(f"demo project ready: {project.root / 'project.yaml'}")
     return 0

@@ -24,7 +24,8 @@ def test_demo_builds_a_project_then_skips_every_step(tmp_path: Path) -> None:
 
     project = build_demo_project(tmp_path / "demo", n=160, image_size=32, max_epochs=1,
                                  run_command=run)
-    assert calls == ["mock", "stddev", "train", "embed", "umap", "umap", "umap", "evaluate"]
+    assert calls == ["mock", "stddev", "pretrain", "train", "embed", "umap", "umap", "umap",
+                     "evaluate"]
     loaded = Project.load(tmp_path / "demo")
     assert loaded.store == project.store
     with EmbeddingStore(loaded.store) as store:
@@ -39,20 +40,50 @@ def test_demo_builds_a_project_then_skips_every_step(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_with_pretraining_pretrains_then_aligns(tmp_path: Path) -> None:
+def test_demo_recipe_both_pretrains_each_encoder_then_aligns(tmp_path: Path) -> None:
     calls: list[list[str]] = []
 
     def run(argv: Sequence[str]) -> int:
         calls.append(list(argv))
         return cli_main(list(argv))
 
-    build_demo_project(tmp_path / "demo", n=160, image_size=32, max_epochs=1, run_command=run,
-                       pretrain=True)
-    assert [argv[0] for argv in calls] == ["mock", "stddev", "pretrain", "train", "embed",
-                                           "umap", "umap", "umap", "evaluate"]
-    train = calls[3]
+    project = build_demo_project(tmp_path / "demo", n=160, image_size=32, max_epochs=1,
+                                 run_command=run, recipe="both")
+    assert [argv[:3] for argv in calls[2:4]] == [["pretrain", "--modality", "image"],
+                                                 ["pretrain", "--modality", "spectrum"]]
+    train = calls[4]
     assert train[train.index("--preset") + 1] == "demo-pretrained"
-    assert "--pretrained-spectrum" in calls[-1]
+    assert {"--image-checkpoint", "--spectrum-checkpoint"} <= set(train)
+    assert {"--pretrained-spectrum", "--pretrained-image"} <= set(calls[-1])
+    assert project.store.name == "embeddings-both.h5"
+    report = (project.evaluation / "report.md").read_text()
+    assert "image encoder alone" in report and "SpecFormer alone" in report
+
+
+def test_demo_recipes_keep_their_own_runs_stores_and_reports(tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+
+    def record(argv: Sequence[str]) -> int:
+        calls.append(list(argv))
+        return 0
+
+    scratch = build_demo_project(tmp_path / "demo", n=10, run_command=record, recipe="scratch")
+    assert [argv[0] for argv in calls] == ["mock", "stddev", "train", "embed", "umap", "umap",
+                                           "umap", "evaluate"]
+    train = calls[2]
+    assert train[train.index("--preset") + 1] == "demo-cpu"
+    assert "--image-checkpoint" not in train
+    calls.clear()
+    default = build_demo_project(tmp_path / "demo", n=10, run_command=record)
+    pretrain, train = calls[2], calls[3]
+    assert pretrain[:3] == ["pretrain", "--modality", "image"]
+    image_checkpoint = train[train.index("--image-checkpoint") + 1]
+    assert image_checkpoint == pretrain[pretrain.index("--out") + 1] + "/checkpoints/best.ckpt"
+    assert calls[-1][calls[-1].index("--pretrained-image") + 1] == image_checkpoint
+    assert default.store != scratch.store and default.evaluation != scratch.evaluation
+    assert default.checkpoint != scratch.checkpoint
+    with pytest.raises(AstroClipError, match="unknown demo recipe 'fast'"):
+        build_demo_project(tmp_path / "demo", run_command=record, recipe="fast")
 
 
 def test_demo_failure_names_the_step_and_how_to_resume(tmp_path: Path) -> None:

@@ -58,8 +58,10 @@ def demo_project() -> Path:
 
 
 def _demo_matches(demo_project: Path, realdata: Path) -> list:
-    return match_real_spectra(demo_project / "runs" / "demo-cpu" / "checkpoints" / "best.ckpt",
-                              demo_project / "embeddings.h5", realdata)
+    from astroclip_engine.project import Project
+
+    project = Project.load(demo_project)  # the demo's own checkpoint and store, any recipe
+    return match_real_spectra(project.checkpoint, project.store, realdata)
 
 
 @pytest.mark.slow

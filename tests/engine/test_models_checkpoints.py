@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from astroclip_engine.config import ModelConfig, RunConfig
-from astroclip_engine.errors import CheckpointError, ConfigError
+from astroclip_engine.errors import CheckpointError
 from astroclip_engine.models.checkpoints import (
     file_sha256,
     load_astroclip,
@@ -84,7 +84,8 @@ def test_astroclip_loads_stein_when_configured(stein_ckpt: tuple[Path, dict]) ->
                          image_checkpoint=str(path), embedding_dim=4)
     model = load_pretrained(config)
     assert torch.equal(model.image_encoder.conv1.weight, weights["conv1.weight"])
-    with pytest.raises(ConfigError, match="image_encoder"):
+    # Stein's file with the small ResNet: refused, naming the file and the encoder it needs
+    with pytest.raises(CheckpointError, match=r"resnet50\.ckpt.*image_encoder 'resnet_small'"):
         load_pretrained(config.__class__(**{**config.__dict__, "image_encoder": "resnet_small"}))
 
 

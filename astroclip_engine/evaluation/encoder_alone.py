@@ -4,6 +4,7 @@ split as the aligned model's store, so the rows compare directly."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +17,30 @@ from astroclip_engine.knn import knn_regress, l2_normalize, r2_score
 BATCH = 256
 
 
+def _pooled_features(model: torch.nn.Module, dataset_path: str | Path,
+                     dataset_rows: np.ndarray, read: str,
+                     prepare: Callable[[torch.Tensor], torch.Tensor]) -> np.ndarray:
+    """(n, F) L2-normalised `model.forward_features` of the dataset rows, read with the
+    dataset's `read` method ("read_spectrum" or "read_image") and prepared by `prepare`."""
+    from astroclip_engine.data.open import open_dataset
+
+    dataset = open_dataset(dataset_path)
+    reader = getattr(dataset, read)
+    out = []
+    try:
+        for start in range(0, len(dataset_rows), BATCH):
+            raw = np.stack([np.asarray(reader(int(i)), dtype=np.float32)
+                            for i in dataset_rows[start:start + BATCH]])
+            with torch.no_grad():
+                out.append(model.forward_features(prepare(torch.from_numpy(raw))).numpy())
+    finally:
+        dataset.close()
+    return l2_normalize(np.concatenate(out))
+
+
 def specformer_features(checkpoint: str | Path, dataset_path: str | Path,
                         dataset_rows: np.ndarray) -> np.ndarray:
     """(n, F) L2-normalised features of the pretrained SpecFormer for the given dataset rows."""
-    from astroclip_engine.data.open import open_dataset
     from astroclip_engine.models.specformer_checkpoint import (
         load_pretrained_specformer,
         pretrain_config,
@@ -27,25 +48,15 @@ def specformer_features(checkpoint: str | Path, dataset_path: str | Path,
 
     config, _ = pretrain_config(checkpoint)
     model = load_pretrained_specformer(checkpoint, config.model.spectrum_encoder).eval()
-    dataset = open_dataset(dataset_path)
-    out = []
-    try:
-        for start in range(0, len(dataset_rows), BATCH):
-            raw = np.stack([np.asarray(dataset.read_spectrum(int(i)), dtype=np.float32)
-                            .reshape(-1) for i in dataset_rows[start:start + BATCH]])
-            with torch.no_grad():
-                spectra = prepare_spectra(torch.from_numpy(raw), train=False)
-                out.append(model.forward_features(spectra).numpy())
-    finally:
-        dataset.close()
-    return l2_normalize(np.concatenate(out))
+    return _pooled_features(
+        model, dataset_path, dataset_rows, "read_spectrum",
+        lambda raw: prepare_spectra(raw.reshape(len(raw), -1), train=False))
 
 
 def image_encoder_features(checkpoint: str | Path, dataset_path: str | Path,
                            dataset_rows: np.ndarray) -> np.ndarray:
     """(n, F) L2-normalised pooled features of an `astroclip pretrain --modality image` encoder
     for the given dataset rows (its own preprocessing and crop, no augmentation)."""
-    from astroclip_engine.data.open import open_dataset
     from astroclip_engine.models.pretrain_checkpoint import (
         load_pretrained_image_encoder,
         pretrain_config,
@@ -53,18 +64,8 @@ def image_encoder_features(checkpoint: str | Path, dataset_path: str | Path,
 
     config, _ = pretrain_config(checkpoint)
     model = load_pretrained_image_encoder(checkpoint, config.model.image_encoder).eval()
-    dataset = open_dataset(dataset_path)
-    out = []
-    try:
-        for start in range(0, len(dataset_rows), BATCH):
-            raw = np.stack([np.asarray(dataset.read_image(int(i)), dtype=np.float32)
-                            for i in dataset_rows[start:start + BATCH]])
-            with torch.no_grad():
-                images = prepare_images(torch.from_numpy(raw), config.model, train=False)
-                out.append(model.forward_features(images).numpy())
-    finally:
-        dataset.close()
-    return l2_normalize(np.concatenate(out))
+    return _pooled_features(model, dataset_path, dataset_rows, "read_image",
+                            lambda raw: prepare_images(raw, config.model, train=False))
 
 
 def encoder_alone_rows(features: np.ndarray, data: EvalData, name: str, k: int = 16

@@ -41,7 +41,7 @@ def _pooled_features(model: torch.nn.Module, dataset_path: str | Path,
 def specformer_features(checkpoint: str | Path, dataset_path: str | Path,
                         dataset_rows: np.ndarray) -> np.ndarray:
     """(n, F) L2-normalised features of the pretrained SpecFormer for the given dataset rows."""
-    from astroclip_engine.models.specformer_checkpoint import (
+    from astroclip_engine.models.pretrain_checkpoint import (
         load_pretrained_specformer,
         pretrain_config,
     )

@@ -55,7 +55,7 @@ def load_pretrained(config: ModelConfig) -> AstroCLIP:
     image = _image_encoder(config)
     if config.spectrum_checkpoint and config.spectrum_encoder.startswith("specformer"):
         # a checkpoint of `astroclip pretrain --modality spectrum`
-        from astroclip_engine.models.specformer_checkpoint import load_pretrained_specformer
+        from astroclip_engine.models.pretrain_checkpoint import load_pretrained_specformer
 
         spectrum = load_pretrained_specformer(config.spectrum_checkpoint, config.spectrum_encoder)
     else:

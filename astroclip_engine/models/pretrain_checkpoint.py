@@ -87,3 +87,15 @@ def load_pretrained_image_encoder(path: str | Path, expected: str,
     model = build_image_encoder(expected)  # type: ignore[arg-type]
     load_state_dict_checked(model, weights, Path(path), "pretrained image encoder")
     return model
+
+
+def load_pretrained_specformer(path: str | Path, expected: str) -> nn.Module:
+    """The SpecFormer of a `pretrain --modality spectrum` checkpoint; its architecture must be
+    `expected` (the alignment config's model.spectrum_encoder)."""
+    from astroclip_engine.models.checkpoint_io import load_state_dict_checked
+    from astroclip_engine.models.specformer import build_specformer
+
+    weights = checked_pretrain_weights(path, "pretrain_spectrum", expected)
+    model = build_specformer(expected)
+    load_state_dict_checked(model, weights, Path(path), "pretrained SpecFormer")
+    return model

@@ -8,7 +8,7 @@ train/loss and val/loss. Each validation epoch also logs val/r2_spectrum_spectru
 leave-one-out cosine k-NN redshift R^2 of the mean-pooled features (the "SpecFormer alone" number).
 
 Checkpoints hold hyper_parameters {"config": RunConfig.to_dict()} and "model.*" SpecFormer
-weights (`models.specformer_checkpoint.load_pretrained_specformer` reads them).
+weights (`models.pretrain_checkpoint.load_pretrained_specformer` reads them).
 """
 
 from __future__ import annotations

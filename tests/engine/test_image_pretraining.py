@@ -15,8 +15,10 @@ from astroclip_engine.config import load_preset
 from astroclip_engine.data.transforms import psf_blur, survey_augment
 from astroclip_engine.errors import CheckpointError
 from astroclip_engine.models.factory import load_astroclip, load_pretrained
-from astroclip_engine.models.pretrain_checkpoint import load_pretrained_image_encoder
-from astroclip_engine.models.specformer_checkpoint import load_pretrained_specformer
+from astroclip_engine.models.pretrain_checkpoint import (
+    load_pretrained_image_encoder,
+    load_pretrained_specformer,
+)
 from astroclip_engine.training.image_pretrain_module import QUEUE_SIZE, ImagePretrainModule
 from astroclip_engine.training.run_dir import RunDir
 

@@ -12,8 +12,8 @@ from astroclip_engine.cli import main as cli_main
 from astroclip_engine.config import load_preset
 from astroclip_engine.errors import CheckpointError
 from astroclip_engine.models.factory import load_astroclip
+from astroclip_engine.models.pretrain_checkpoint import load_pretrained_specformer
 from astroclip_engine.models.specformer import SPECFORMER_PRESETS, SpecFormer
-from astroclip_engine.models.specformer_checkpoint import load_pretrained_specformer
 from astroclip_engine.training.run_dir import RunDir
 
 

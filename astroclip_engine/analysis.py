@@ -42,17 +42,39 @@ def analysis_steps(checkpoint: Path, data: Path | str, store: Path,
         if path is not None and flag not in evaluate_args:
             evaluate_args = (*evaluate_args, flag, str(path))
     return [
-        PipelineStep("embeddings", store.exists,
+        PipelineStep("embeddings", _store_of(store, checkpoint),
                      lambda: ["embed", "--checkpoint", str(checkpoint), "--data", str(data),
                               "--out", str(store)]),
         *[PipelineStep(f"UMAP ({m})", _has_map(store, m),
                        lambda m=m: ["umap", str(store), "--modality", m, "--clusters",
                                    *seed_args])
           for m in EXPLORER_MAPS],
-        PipelineStep("evaluation", lambda: (evaluation / "report.json").exists(),
+        PipelineStep("evaluation", _newer_than(evaluation / "report.json", store),
                      lambda: ["evaluate", str(store), "--out", str(evaluation),
                               *evaluate_args]),
     ]
+
+
+def _store_of(store: Path, checkpoint: Path) -> Callable[[], bool]:
+    """Done when `store` exists and was embedded with this very checkpoint (a store left by an
+    earlier model of the same run folder or project is embedded again, replacing it)."""
+    def done() -> bool:
+        from astroclip_engine.models.checkpoint_io import file_sha256
+        from astroclip_engine.store import EmbeddingStore
+
+        if not store.exists() or not Path(checkpoint).exists():
+            return store.exists()
+        with EmbeddingStore(store) as opened:
+            return opened.info.checkpoint_sha256 == file_sha256(checkpoint)
+    return done
+
+
+def _newer_than(output: Path, source: Path) -> Callable[[], bool]:
+    """Done when `output` exists and is at least as new as `source`."""
+    def done() -> bool:
+        return output.exists() and (not source.exists()
+                                    or output.stat().st_mtime >= source.stat().st_mtime)
+    return done
 
 
 def _has_map(store: Path, modality: str) -> Callable[[], bool]:

@@ -13,8 +13,10 @@ from astroclip_engine.errors import ConfigError
 from astroclip_engine.resources import resource_path
 
 ImageEncoderName = Literal["resnet50", "resnet_small"]
-SpectrumEncoderName = Literal["spender", "spender_small", "specformer", "specformer_small"]
-SPECTRUM_ENCODERS: tuple[str, ...] = ("spender", "spender_small", "specformer", "specformer_small")
+SpectrumEncoderName = Literal["spender", "spender_small", "redshift_scan", "specformer",
+                              "specformer_small"]
+SPECTRUM_ENCODERS: tuple[str, ...] = ("spender", "spender_small", "redshift_scan", "specformer",
+                                      "specformer_small")
 ModelFamily = Literal["astroclip", "astroclip-v2"]
 OptimizerName = Literal["adam", "adamw"]
 TaskName = Literal["align", "pretrain_spectrum", "pretrain_image"]

@@ -4,8 +4,9 @@ command a user would run; a step whose output exists is skipped, so a second run
 and an interrupted run resumes where it stopped.
 
 Recipes (`RECIPES`, measured in docs/pretraining.md and the README):
-- "pretrained" (default): MoCo image pretraining (`pretrain-image-small`), then `demo-cpu`
-  alignment started from that image encoder;
+- "pretrained" (default): MoCo image pretraining (`pretrain-image-small`), then `demo-scan`
+  alignment of that image encoder with the `redshift_scan` spectrum tower (a Redrock-style
+  template scan and a learned head; why: docs/science.md);
 - "scratch": `demo-cpu` alignment from randomly initialised encoders;
 - "both": image pretraining and SpecFormer masked pretraining, then `demo-pretrained`
   alignment of the two pretrained encoders.
@@ -32,11 +33,11 @@ DEMO_GALAXIES = 5000
 DEMO_IMAGE_SIZE = 64
 DEMO_SEED = 42
 RECIPES: dict[str, str] = {
-    "pretrained": "demo-image-pretrained",
+    "pretrained": "demo-scan",
     "scratch": "demo-cpu",
     "both": "demo-pretrained",
 }
-"""Recipe -> the alignment run's folder name under runs/."""
+"""Recipe -> the alignment run's folder name under runs/ and its preset."""
 DEFAULT_RECIPE = "pretrained"
 
 
@@ -120,7 +121,7 @@ def demo_steps(layout: DemoLayout, n: int, image_size: int, max_epochs: int | No
                  lambda: ["stddev", str(layout.dataset), "--out", str(layout.stddev)]),
     ]
     train = ["train", *data, "--out", str(layout.run.path), *epochs, "--preset",
-             "demo-pretrained" if layout.pretrains_spectrum else "demo-cpu"]
+             RECIPES[layout.recipe]]
     if layout.pretrains_image:
         steps.append(_run_step("image pretraining", image_run, [
             "pretrain", "--modality", "image", *data, "--out", str(image_run.path), *epochs]))

@@ -18,6 +18,7 @@ from torch import nn
 
 from astroclip_engine.inference import bf16_native
 from astroclip_engine.models.image_encoder import ResNet50Encoder, SmallResNetEncoder
+from astroclip_engine.models.redshift_scan import RedshiftScanEncoder
 from astroclip_engine.models.spectrum_encoder import SmallSpectrumEncoder, SpenderEncoder
 
 
@@ -59,6 +60,7 @@ def run(quick: bool = False) -> list[dict]:
                              "images/s")]),
         ("spender", SpenderEncoder(), (7781,), False, "spectra/s"),
         ("spender_small", SmallSpectrumEncoder(), (7781,), False, "spectra/s"),
+        ("redshift_scan", RedshiftScanEncoder(), (7781,), False, "spectra/s"),
     ]
     rows: list[dict] = []
     torch.manual_seed(0)

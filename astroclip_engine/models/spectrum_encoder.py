@@ -117,5 +117,10 @@ def build_spectrum_encoder(name: str) -> nn.Module:
         return SpenderEncoder()
     if name == "spender_small":
         return SmallSpectrumEncoder()
+    if name == "redshift_scan":
+        from astroclip_engine.models.redshift_scan import RedshiftScanEncoder
+
+        return RedshiftScanEncoder()
     raise ConfigError(f"unknown spectrum encoder {name!r}; expected 'spender', 'spender_small', "
+                      "'redshift_scan', "
                       "'specformer' or 'specformer_small'")

@@ -12,7 +12,7 @@ from astroclip_gui.training.runs import RunDir
 
 ENCODER_NAMES = {
     "resnet50": "ResNet-50", "resnet_small": "small ResNet",
-    "spender": "spender", "spender_small": "small spender",
+    "spender": "spender", "spender_small": "small spender", "redshift_scan": "redshift scan",
     "specformer": "SpecFormer", "specformer_small": "small SpecFormer",
 }
 STORE_NAME = "embeddings.h5"

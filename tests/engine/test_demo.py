@@ -77,6 +77,7 @@ def test_demo_recipes_keep_their_own_runs_stores_and_reports(tmp_path: Path) -> 
     default = build_demo_project(tmp_path / "demo", n=10, run_command=record)
     pretrain, train = calls[2], calls[3]
     assert pretrain[:3] == ["pretrain", "--modality", "image"]
+    assert train[train.index("--preset") + 1] == "demo-scan"
     image_checkpoint = train[train.index("--image-checkpoint") + 1]
     assert image_checkpoint == pretrain[pretrain.index("--out") + 1] + "/checkpoints/best.ckpt"
     assert calls[-1][calls[-1].index("--pretrained-image") + 1] == image_checkpoint

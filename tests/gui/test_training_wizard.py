@@ -138,3 +138,19 @@ def test_edits_without_flags_go_to_a_preset_file(qtbot, tmp_path: Path) -> None:
     assert saved.optim.weight_decay == 0.001 and saved.optim.lr == 0.01
     assert saved.data.path == str(tiny_mock)
 
+
+
+def test_the_redshift_scan_spectrum_tower_can_be_chosen(qtbot, tmp_path: Path) -> None:
+    tiny_mock = tmp_path / "data.h5"  # never read: only the command line is built
+    wizard = TrainingWizard(tmp_path, demo_path=tiny_mock)
+    qtbot.addWidget(wizard)
+    wizard.model_page.name.setText("scan")
+    wizard.data_page.data.set_path(tiny_mock, check=False)
+    spectrum = wizard.encoders_page.spectrum
+    assert spectrum.fixed.isVisibleTo(spectrum) and "Redshift scan" in spectrum.fixed.text()
+    assert not wizard.encoders_page.image.fixed.isVisibleTo(wizard.encoders_page.image)
+    spectrum.fixed.setChecked(True)
+    assert not spectrum.checkpoint.isEnabled()
+    request = wizard.request()
+    assert request.config.model.spectrum_encoder == "redshift_scan"
+    assert request.config.model.spectrum_checkpoint is None

@@ -40,3 +40,9 @@ def test_bundle_builds_and_opens_a_project(tmp_path: Path) -> None:
         env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert engine.returncode == 0, engine.stderr[-3000:]
     assert '"rows": 60' in engine.stdout
+
+    # kcorrect's templates travel with the bundle: the mock and the redshift_scan tower need them
+    mock = subprocess.run(
+        [str(app), "--engine", "mock", str(tmp_path / "m.h5"), "--n", "20", "--size", "32"],
+        env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert mock.returncode == 0, mock.stderr[-3000:]

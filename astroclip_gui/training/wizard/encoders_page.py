@@ -23,16 +23,18 @@ if TYPE_CHECKING:
 
 
 class _EncoderChoice(QGroupBox):
-    """Pretrained checkpoint (checked on selection) or from scratch, small or full size."""
+    """Pretrained checkpoint (checked on selection) or from scratch, small or full size, or a
+    fixed encoder (`fixed`: its label; None for none)."""
 
     def __init__(self, title: str, pretrained: str, check: str, small: str, full: str,
-                 jobs: EngineJobs) -> None:
+                 jobs: EngineJobs, fixed: str | None = None) -> None:
         super().__init__(title)
         self.group = QButtonGroup(self)
         self.pretrained = QRadioButton(pretrained)
         self.small = QRadioButton(small)
         self.full = QRadioButton(full)
-        for index, button in enumerate((self.pretrained, self.small, self.full)):
+        self.fixed = QRadioButton(fixed or "")
+        for index, button in enumerate((self.pretrained, self.small, self.full, self.fixed)):
             self.group.addButton(button, index)
         self.checkpoint = CheckedPathField(
             check_argv(check), json_verdict, jobs, "checkpoint file",
@@ -42,6 +44,8 @@ class _EncoderChoice(QGroupBox):
         layout.addWidget(self.checkpoint)
         layout.addWidget(self.small)
         layout.addWidget(self.full)
+        layout.addWidget(self.fixed)
+        self.fixed.setVisible(fixed is not None)
         self.group.idToggled.connect(
             lambda _i, _c: self.checkpoint.setEnabled(self.pretrained.isChecked()))
         self.small.setChecked(True)
@@ -68,7 +72,9 @@ class EncodersPage(QWizardPage):
         self.spectrum = _EncoderChoice(
             "Spectrum encoder", "Pretrained: spender (Liang && Melchior 2023, desi_edr_galaxy)",
             "spender", "From scratch: small spender (fast, fine on a CPU)",
-            "From scratch: full-size spender", jobs)
+            "From scratch: full-size spender", jobs,
+            fixed="Redshift scan: fixed Redrock-style template fit + learned head "
+                  "(best at CPU scale; the demo's)")
         self.finetune = QRadioButton("Fine-tune everything (the reproduction's default)")
         self.freeze = QRadioButton("Freeze the pretrained backbones, train the heads only")
         self.finetune.setChecked(True)
@@ -101,7 +107,10 @@ class EncodersPage(QWizardPage):
         Stein's encoder, 144 for a full-size one from scratch, the preset's otherwise; images
         smaller than the crop are handled by the engine's transforms)."""
         image = "resnet_small" if self.image.small.isChecked() else "resnet50"
-        spectrum = "spender_small" if self.spectrum.small.isChecked() else "spender"
+        if self.spectrum.fixed.isChecked():
+            spectrum = "redshift_scan"
+        else:
+            spectrum = "spender_small" if self.spectrum.small.isChecked() else "spender"
         crop = config.model.image_crop
         if image != config.model.image_encoder or self.image.pretrained.isChecked():
             crop = 96 if self.image.pretrained.isChecked() or image == "resnet_small" else 144

@@ -69,6 +69,16 @@ def test_real_desi_spectra_get_their_redshift(scan: RedshiftScan, realdata: Path
         assert np.abs(found - queries.redshift).max() < 2e-3, (queries.name, found)
 
 
+def test_a_real_low_redshift_galaxy_gets_its_redshift(scan: RedshiftScan, realdata: Path) -> None:
+    """The COSMOS special-dark coadd (Redrock z = 0.00727) covers the rest frame up to 9,750 A,
+    further red than the queries above."""
+    from astroclip_engine.data.desi_fits import read_desi_coadd
+
+    sample = read_desi_coadd(realdata / "desi_spectra" / "coadd-special-dark-27247.fits")[0]
+    flux = np.where(np.asarray(sample.mask, dtype=bool), 0.0, sample.spectrum)
+    assert abs(_best_redshift(scan, flux[None])[0] - 0.00727) < 2e-3
+
+
 def test_rejects_spectra_off_the_desi_grid(scan: RedshiftScan) -> None:
     with pytest.raises(ValueError, match=r"shape \(B, 7781\)"):
         scan(torch.zeros(2, 100))

@@ -120,12 +120,18 @@ def walk_review_page(wizard: TrainingWizard, workspace: Path, demo: Path) -> Non
     assert request.config.model.image_encoder == "resnet_small"
 
 
-def test_edits_without_flags_go_to_a_preset_file(qtbot, tmp_path: Path) -> None:
-    tiny_mock = tmp_path / "data.h5"  # never read: only the command line is built
+def _wizard_on_unread_data(qtbot, tmp_path: Path, name: str) -> tuple[TrainingWizard, Path]:
+    """A wizard whose data file is never read: only the command line is built."""
+    tiny_mock = tmp_path / "data.h5"
     wizard = TrainingWizard(tmp_path, demo_path=tiny_mock)
     qtbot.addWidget(wizard)
-    wizard.model_page.name.setText("lr-test")
+    wizard.model_page.name.setText(name)
     wizard.data_page.data.set_path(tiny_mock, check=False)
+    return wizard, tiny_mock
+
+
+def test_edits_without_flags_go_to_a_preset_file(qtbot, tmp_path: Path) -> None:
+    wizard, tiny_mock = _wizard_on_unread_data(qtbot, tmp_path, "lr-test")
     wizard.model_page.lr.setValue(0.01)
     request = wizard.request()
     assert not request.uses_preset_file and "--lr 0.01" in request.command_line()
@@ -139,13 +145,8 @@ def test_edits_without_flags_go_to_a_preset_file(qtbot, tmp_path: Path) -> None:
     assert saved.data.path == str(tiny_mock)
 
 
-
 def test_the_redshift_scan_spectrum_tower_can_be_chosen(qtbot, tmp_path: Path) -> None:
-    tiny_mock = tmp_path / "data.h5"  # never read: only the command line is built
-    wizard = TrainingWizard(tmp_path, demo_path=tiny_mock)
-    qtbot.addWidget(wizard)
-    wizard.model_page.name.setText("scan")
-    wizard.data_page.data.set_path(tiny_mock, check=False)
+    wizard, _ = _wizard_on_unread_data(qtbot, tmp_path, "scan")
     spectrum = wizard.encoders_page.spectrum
     assert spectrum.fixed.isVisibleTo(spectrum) and "Redshift scan" in spectrum.fixed.text()
     assert not wizard.encoders_page.image.fixed.isVisibleTo(wizard.encoders_page.image)

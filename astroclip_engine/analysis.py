@@ -62,8 +62,10 @@ def _store_of(store: Path, checkpoint: Path) -> Callable[[], bool]:
         from astroclip_engine.models.checkpoint_io import file_sha256
         from astroclip_engine.store import EmbeddingStore
 
-        if not store.exists() or not Path(checkpoint).exists():
-            return store.exists()
+        if not store.exists():
+            return False
+        if not Path(checkpoint).exists():  # nothing to compare with: keep the store
+            return True
         with EmbeddingStore(store) as opened:
             return opened.info.checkpoint_sha256 == file_sha256(checkpoint)
     return done

@@ -77,9 +77,19 @@ def strip_lines(wave: np.ndarray, flux: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class TemplateFile:
+    """kcorrect-default-v4 as shipped: five templates with their nebular lines, and their
+    per-template physical content (INTSFH, MREMAIN, METS, M300, M1000)."""
+
+    wave: np.ndarray  # (W,) Angstrom, vacuum
+    flux: np.ndarray  # (5, W)
+    meta: dict[str, np.ndarray]
+
+
 @lru_cache(maxsize=1)
-def stellar_library() -> StellarLibrary:
-    """Read, clean and resample the kcorrect templates (cached; ~0.1 s once)."""
+def template_file() -> TemplateFile:
+    """Read the kcorrect template file once (the mock's library and `models.redshift_scan`)."""
     from astropy.io import fits
 
     path = template_path()
@@ -87,11 +97,19 @@ def stellar_library() -> StellarLibrary:
         with fits.open(path, memmap=False) as hdul:
             table = hdul["FLUX"].data
             wave = np.asarray(table["wave"][0], dtype=np.float64)
-            flux = np.asarray(table["flux"][0], dtype=np.float64)
+            flux = np.asarray(table["flux"][0], dtype=np.float64).reshape(-1, len(wave))
             meta = {k: np.asarray(hdul[k].data, dtype=np.float64)
                     for k in ("INTSFH", "MREMAIN", "METS", "M300", "M1000")}
-    except (OSError, KeyError) as exc:
+    except (OSError, KeyError, ValueError) as exc:
         raise DataFormatError(path, f"unreadable kcorrect template file: {exc}") from exc
+    return TemplateFile(wave, flux, meta)
+
+
+@lru_cache(maxsize=1)
+def stellar_library() -> StellarLibrary:
+    """Clean and resample the kcorrect templates (cached; ~0.1 s once)."""
+    source = template_file()
+    wave, flux, meta = source.wave, source.flux, source.meta
     young = meta["M1000"] > 1e-3  # only populations with recent star formation carry lines
     clean = np.where(young[:, None], strip_lines(wave, flux), flux)
     per_mass = clean / meta["INTSFH"][:, None] * 4 * np.pi * TEN_PC_CM**2

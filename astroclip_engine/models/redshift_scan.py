@@ -17,37 +17,18 @@ after standardisation) has none. The scan has no parameters and no gradient.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import torch
 from torch import Tensor, nn
 
 from astroclip_engine.constants import REDSHIFT_RANGE, WAVELENGTH
-from astroclip_engine.errors import DataFormatError
+from astroclip_engine.data.mock_library import template_file
+from astroclip_engine.data.mock_spectra import NOISE_SIGMA
 
 LOG_STEP = 2e-4
 """Grid step in ln(wavelength) (60 km/s; finer than DESI's 0.8 A pixels above 4,000 A)."""
 Z_MAX = REDSHIFT_RANGE[1] + 0.05
 """Highest trial redshift."""
-
-
-@lru_cache(maxsize=1)
-def kcorrect_templates() -> tuple[np.ndarray, np.ndarray]:
-    """(wave (W,), flux (5, W)) of kcorrect-default-v4, nebular lines included."""
-    from astropy.io import fits
-
-    from astroclip_engine.data.mock_library import template_path
-
-    path = template_path()
-    try:
-        with fits.open(path, memmap=False) as hdul:
-            table = hdul["FLUX"].data
-            wave = np.asarray(table["wave"][0], dtype=np.float64)
-            flux = np.asarray(table["flux"][0], dtype=np.float64).reshape(-1, len(wave))
-    except (OSError, KeyError, ValueError) as exc:
-        raise DataFormatError(path, f"unreadable kcorrect template file: {exc}") from exc
-    return wave, flux
 
 
 def pixel_average(wave: np.ndarray, flux: np.ndarray, ln_centres: np.ndarray) -> np.ndarray:
@@ -74,31 +55,28 @@ def has_data(x: Tensor) -> Tensor:
 class RedshiftScan(nn.Module):
     """chi^2 of the best template fit at each trial redshift of `redshifts`."""
 
-    def __init__(self, wavelength: np.ndarray = WAVELENGTH, sigma: np.ndarray | None = None
-                 ) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        from astroclip_engine.data.mock_spectra import NOISE_SIGMA
-
+        wavelength = WAVELENGTH
         ln_obs = np.arange(np.log(wavelength[0]), np.log(wavelength[-1]), LOG_STEP)
         shifts = int(np.ceil(np.log1p(Z_MAX) / LOG_STEP))
         ln_rest = ln_obs[0] + (np.arange(len(ln_obs) + shifts) - shifts) * LOG_STEP
         self.n_fft = 1 << int(np.ceil(np.log2(len(ln_rest))))
         self.n_shifts = shifts + 1
         self.n_bins = len(wavelength)
-        wave, flux = kcorrect_templates()
-        templates = pixel_average(wave, flux, ln_rest)
+        source = template_file()
+        templates = pixel_average(source.wave, source.flux, ln_rest)
         templates /= np.sqrt(np.mean(templates**2, axis=1, keepdims=True))
         basis = torch.from_numpy(np.vstack([templates, np.ones(len(ln_rest))]))
         self.n_templates = len(basis)
         upper = torch.triu_indices(len(basis), len(basis))
         position = np.interp(np.exp(ln_obs), wavelength, np.arange(len(wavelength)))
         low = np.minimum(position.astype(np.int64), len(wavelength) - 2)
-        sigma = NOISE_SIGMA if sigma is None else sigma
         buffers = {
             "redshifts": torch.from_numpy(np.expm1(np.arange(self.n_shifts) * LOG_STEP)),
             "low": torch.from_numpy(low),
             "frac": torch.from_numpy(position - low),
-            "weight": torch.from_numpy(np.interp(np.exp(ln_obs), wavelength, sigma**-2.0)),
+            "weight": torch.from_numpy(np.interp(np.exp(ln_obs), wavelength, NOISE_SIGMA**-2.0)),
             "upper": upper,
             "basis": basis,
             "pairs": basis[upper[0]] * basis[upper[1]],
@@ -146,13 +124,15 @@ class RedshiftScan(nn.Module):
         matrices, so the cost is one FFT per template and spectrum."""
         flux, mask = self.to_log_grid(x.double())
         masks, which = torch.unique(mask, dim=0, return_inverse=True)
-        inverse = self._inverse_normal_matrices(self.weight.double() * masks)[which]
-        weight = self.weight.double() * mask
+        noise_weight = self.weight.double()
+        inverse = self._inverse_normal_matrices(noise_weight * masks)[which]
+        weight = noise_weight * mask
         projections = self._correlate(weight * flux, self.basis).transpose(1, 2)
         coefficients = (inverse @ projections[..., None])[..., 0]
         total = (weight * flux * flux).sum(dim=1, keepdim=True)
         chi2 = total - (projections * coefficients).sum(dim=-1)
         return chi2, coefficients, mask.sum(dim=1)
+
 
 class RedshiftScanEncoder(nn.Module):
     """The `redshift_scan` spectrum encoder: fixed features from the scan, for a learned

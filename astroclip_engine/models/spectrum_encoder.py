@@ -122,5 +122,4 @@ def build_spectrum_encoder(name: str) -> nn.Module:
 
         return RedshiftScanEncoder()
     raise ConfigError(f"unknown spectrum encoder {name!r}; expected 'spender', 'spender_small', "
-                      "'redshift_scan', "
-                      "'specformer' or 'specformer_small'")
+                      "'redshift_scan', 'specformer' or 'specformer_small'")

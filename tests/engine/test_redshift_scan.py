@@ -1,4 +1,4 @@
-"""The Redrock-style redshift scan and the `scan_small` spectrum encoder built on it."""
+"""The Redrock-style redshift scan and the `redshift_scan` spectrum encoder built on it."""
 
 from __future__ import annotations
 
@@ -9,14 +9,10 @@ import pytest
 import torch
 
 from astroclip_engine.constants import WAVELENGTH
+from astroclip_engine.data.mock_library import template_file
 from astroclip_engine.data.realdata_queries import bgs_query, lrg_stack_queries
 from astroclip_engine.data.transforms import prepare_spectra
-from astroclip_engine.models.redshift_scan import (
-    RedshiftScan,
-    RedshiftScanEncoder,
-    has_data,
-    kcorrect_templates,
-)
+from astroclip_engine.models.redshift_scan import RedshiftScan, RedshiftScanEncoder, has_data
 from astroclip_engine.models.spectrum_encoder import build_spectrum_encoder
 
 
@@ -33,7 +29,7 @@ def _best_redshift(scan: RedshiftScan, flux: np.ndarray) -> np.ndarray:
 def _template_spectra(redshifts: np.ndarray, seed: int = 0) -> np.ndarray:
     """Noisy mixtures of the kcorrect templates observed at `redshifts` on the DESI grid."""
     rng = np.random.default_rng(seed)
-    wave, flux = kcorrect_templates()
+    wave, flux = template_file().wave, template_file().flux
     rows = []
     for z in redshifts:
         mix = rng.uniform(0.2, 1.0, len(flux)) @ (flux / flux.max(axis=1, keepdims=True))
